@@ -1,0 +1,5 @@
+from django.http import HttpRequest, HttpResponse
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
