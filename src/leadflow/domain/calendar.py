@@ -17,6 +17,14 @@ class BusinessCalendar:
     subdivision: str | None = None
     extra_closed_days: frozenset[date] = field(default_factory=frozenset)
 
+    def __post_init__(self) -> None:
+        # Fail where the calendar is configured, not on the first due date weeks later.
+        try:
+            self._holidays  # noqa: B018
+        except NotImplementedError as error:
+            where = self.country + (f"-{self.subdivision}" if self.subdivision else "")
+            raise ValueError(f"no holiday calendar for {where!r}: {error}") from error
+
     @cached_property
     def _holidays(self) -> holidays.HolidayBase:
         return holidays.country_holidays(self.country, subdiv=self.subdivision)

@@ -127,10 +127,15 @@ def eligibility(subject: ChannelSubject, channel: Channel) -> Eligibility:
 
 
 def _by_type(s: ChannelSubject, channel: Channel) -> list[Reason]:
+    found: list[Reason] = []
     if s.person_type is PersonType.CLIENT:
+        # Refunds and late pay are listed even off client campaigns: every reason counts.
         if channel not in CLIENT_CHANNELS:
-            return [Reason(Exclusion.CLIENT_ONLY_CLIENT_CAMPAIGNS, "a client gets client campaigns only")]
-        found = []
+            found.append(
+                Reason(
+                    Exclusion.CLIENT_ONLY_CLIENT_CAMPAIGNS, "a client gets client campaigns only"
+                )
+            )
         if s.client_refunded:
             found.append(Reason(Exclusion.CLIENT_REFUNDED, "client was refunded"))
         if s.client_late_pay:
@@ -150,20 +155,27 @@ def _by_type(s: ChannelSubject, channel: Channel) -> list[Reason]:
     # A lead.
     if channel is Channel.SHOCK_AND_AWE:
         if not s.has_open_opportunity:
-            return [Reason(Exclusion.NO_OPEN_OPPORTUNITY, "shock-and-awe goes to booked appointments only")]
-        return []
-    if s.has_open_opportunity and channel in PAID_PROSPECTING_CHANNELS:
-        return [Reason(Exclusion.OPEN_OPPORTUNITY, "in an open opportunity: the sales rep runs it")]
+            found.append(
+                Reason(
+                    Exclusion.NO_OPEN_OPPORTUNITY, "shock-and-awe goes to booked appointments only"
+                )
+            )
+        return found
     if channel in PAID_PROSPECTING_CHANNELS:
-        sweet = s.sweet_spot and s.qualification is QualificationStatus.QUALIFIED
-        if not sweet:
-            return [
+        # Every reason, not only the first: an export must show that a non-sweet-spot
+        # lead stays out of paid channels after its opportunity closes.
+        if s.has_open_opportunity:
+            found.append(
+                Reason(Exclusion.OPEN_OPPORTUNITY, "in an open opportunity: the sales rep runs it")
+            )
+        if not (s.sweet_spot and s.qualification is QualificationStatus.QUALIFIED):
+            found.append(
                 Reason(
                     Exclusion.NOT_SWEET_SPOT,
                     "not a sweet-spot lead: email drip and general email only",
                 )
-            ]
-    return []
+            )
+    return found
 
 
 def _overrides(s: ChannelSubject, channel: Channel) -> list[Reason]:

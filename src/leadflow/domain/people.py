@@ -66,7 +66,10 @@ TRANSITIONS: dict[tuple[PersonType, PersonEvent], PersonType] = {
 }
 
 _REASONS: dict[tuple[PersonType, PersonEvent], str] = {
-    (PersonType.PROSPECT, PersonEvent.INTEREST_SHOWN): "first interest activity: prospect becomes a lead",
+    (
+        PersonType.PROSPECT,
+        PersonEvent.INTEREST_SHOWN,
+    ): "first interest activity: prospect becomes a lead",
     (PersonType.LEAD, PersonEvent.INTEREST_SHOWN): "already a lead",
     (PersonType.CLIENT, PersonEvent.INTEREST_SHOWN): "already a client",
     (PersonType.AVOID, PersonEvent.INTEREST_SHOWN): "on the Avoid list: interest never promotes",
@@ -100,13 +103,21 @@ def put_on_avoid(current: PersonType, *, by: str, reason: str) -> TypeChange:
 
 
 def lift_from_avoid(
-    *, actor_roles: frozenset[Role], reason: str, type_before_avoid: PersonType | None
+    current: PersonType,
+    *,
+    actor_roles: frozenset[Role],
+    reason: str,
+    type_before_avoid: PersonType | None,
 ) -> TypeChange:
     """The only way off Avoid: an admin, with a reason, back to the type held before.
 
     A person whose earlier type is unknown returns as a prospect: they must show
-    interest again before anyone treats them as a lead.
+    interest again before anyone treats them as a lead. Only someone on Avoid can be
+    lifted: otherwise a "lift" would be a back door that turns a lead or a client into
+    a prospect.
     """
+    if current is not PersonType.AVOID:
+        raise IllegalTransition(f"a {current.value} is not on the Avoid list: nothing to lift")
     if Role.ADMIN not in actor_roles:
         raise NotPermitted("only an admin may take someone off the Avoid list")
     if not reason.strip():

@@ -133,9 +133,16 @@ def _check_needs(target: Stage, details: MoveDetails) -> None:
         if not details.lost_reason.strip():
             raise MissingDetail("a lost opportunity needs a reason")
         if details.disposition is None:
-            raise MissingDetail("a lost opportunity needs a disposition: nurture, unqualified or avoid")
-    if target is Stage.WON and (details.contract_value is None or details.contract_value <= 0):
+            raise MissingDetail(
+                "a lost opportunity needs a disposition: nurture, unqualified or avoid"
+            )
+    if target is Stage.WON and not _is_positive_amount(details.contract_value):
         raise MissingDetail("a won opportunity needs its contract value (above zero)")
+
+
+def _is_positive_amount(value: Decimal | None) -> bool:
+    # NaN would raise InvalidOperation on `<=` (a 500), and Infinity is no contract value.
+    return value is not None and value.is_finite() and value > 0
 
 
 @dataclass(frozen=True)

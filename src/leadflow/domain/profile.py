@@ -88,30 +88,59 @@ class LeadProfile:
         return value
 
 
-# Most specific first: "assistant to the CEO" is staff, "IT manager" is a manager.
+# Most specific first: "assistant to the CEO" is staff, "IT manager" is a manager. The
+# look-arounds keep a rank word from being read inside a different title: a "vice
+# president" is not a president, a "principal engineer" or "partner manager" is not an
+# owner, and a "lead generation specialist" leads nobody.
 _TITLE_RULES: tuple[tuple[re.Pattern[str], Authority], ...] = (
-    (re.compile(r"\b(assistant|intern|coordinator|receptionist|trainee)\b"), Authority.STAFF),
     (
         re.compile(
-            r"\b(ceo|cfo|coo|cto|cio|owner|founder|co-founder|president|partner|principal|"
-            r"proprietor|managing director|chief|general manager|gm)\b"
+            r"\bassistant\b(?!\s+(?:manager|director|vice president|vp)\b)"
+            r"|\b(?:intern|coordinator|receptionist|trainee|secretary|sysadmin)\b"
+            r"|\b(?:office|system|systems|network|database|it) administrator\b"
+        ),
+        Authority.STAFF,
+    ),
+    (
+        re.compile(
+            r"\b(?:ceo|cfo|coo|cto|cio|ciso|founder|co-founder|proprietor|chief"
+            r"|managing director|executive director|general manager|gm)\b"
+            r"|\b(?<!vice )(?<!vice-)president\b"
+            r"|\b(?<!product )owner\b"
+            r"|\bpartner\b(?!\s+(?:manager|marketing|account|success|relations|program|sales"
+            r"|channel|development|engineer)\b)"
+            r"|\bprincipal\b(?!\s+(?:engineer|software|consultant|architect|analyst|scientist"
+            r"|developer|designer)\b)"
         ),
         Authority.EXECUTIVE,
     ),
-    (re.compile(r"\b(vp|vice president|director|head of)\b"), Authority.DIRECTOR),
-    (re.compile(r"\b(manager|mgr|lead|supervisor|administrator|controller)\b"), Authority.MANAGER),
     (
-        re.compile(r"\b(engineer|technician|specialist|analyst|associate|staff|clerk|rep)\b"),
+        re.compile(r"\b(?:vp|svp|evp|avp|vice president|vice-president|director|head of)\b"),
+        Authority.DIRECTOR,
+    ),
+    (
+        re.compile(
+            r"\b(?:manager|mgr|supervisor|administrator|controller|comptroller)\b"
+            r"|\b(?:team )?lead$"
+        ),
+        Authority.MANAGER,
+    ),
+    (
+        re.compile(r"\b(?:engineer|technician|specialist|analyst|associate|staff|clerk|rep)\b"),
         Authority.STAFF,
     ),
 )
 
 
 def authority_from_title(title: str | None) -> Authority | None:
-    """Map a job title to an authority level; None when there is no title to judge."""
+    """Map a job title to an authority level; None when there is no title to judge.
+
+    A title that names no rank we know reads as staff: the person can still be shown
+    to be the decision-maker, but only by someone who talked to them.
+    """
     if title is None or not title.strip():
         return None
-    text = title.lower().replace(".", "")
+    text = " ".join(title.lower().replace(".", "").replace(",", " ").split())
     for pattern, level in _TITLE_RULES:
         if pattern.search(text):
             return level

@@ -8,6 +8,13 @@ Only hard criteria (outside the service area, wants what we don't sell) disquali
 their own. Any other failed rule becomes a *proposed* disqualification that a person
 confirms after talking to the lead; until then the lead stays Raw. A criterion that
 cannot be judged because the value is missing marks the record incomplete.
+
+Two facts are judged with care because a wrong answer on them costs a lead:
+
+- Geography is a hierarchy. "US-TX-78701" is inside "US-TX" and "US"; a lead known only
+  as "US" is not outside a Texas service area, it is not known well enough yet.
+- A company that does not outsource IT has no reason to switch. Its switch reason is not
+  missing, it is "none": it passes `none_of cheaper` and fails `one_of poor_service`.
 """
 
 from __future__ import annotations
@@ -18,7 +25,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from leadflow.domain.errors import MissingDetail
-from leadflow.domain.profile import Authority, LeadProfile, Trait, TraitValue
+from leadflow.domain.profile import Authority, LeadProfile, Outsourcing, Trait
 
 
 class QualificationStatus(StrEnum):
@@ -65,6 +72,12 @@ REASON_FOR_TRAIT: dict[Trait, UnqualifiedReason] = {
 
 CriterionValue = str | int | Decimal | frozenset[str]
 
+# Traits that at_least / at_most can compare.
+NUMERIC_TRAITS: frozenset[Trait] = frozenset(
+    {Trait.EMPLOYEE_COUNT, Trait.AUTHORITY, Trait.MONTHLY_BUDGET}
+)
+_SET_OPERATORS = (Operator.ONE_OF, Operator.NONE_OF)
+
 
 @dataclass(frozen=True)
 class Criterion:
@@ -73,6 +86,20 @@ class Criterion:
     trait: Trait
     operator: Operator
     value: CriterionValue
+
+    def __post_init__(self) -> None:
+        # A criterion that can never be evaluated should fail where it is written (the
+        # playbook editor), not on the first lead that reaches it.
+        if self.operator not in _SET_OPERATORS:
+            if self.trait not in NUMERIC_TRAITS:
+                raise ValueError(
+                    f"{self.trait.value} cannot be compared with {self.operator.value}; "
+                    "use one_of or none_of"
+                )
+            if isinstance(self.value, str | frozenset):
+                raise ValueError(
+                    f"{self.trait.value} {self.operator.value} needs a number, got {self.value!r}"
+                )
 
     @property
     def hard(self) -> bool:
@@ -87,14 +114,29 @@ class Criterion:
         return f"{self.trait.value} {self.operator.value.replace('_', ' ')} {shown}"
 
     def evaluate(self, profile: LeadProfile) -> CriterionResult:
+        if self.trait is Trait.SWITCH_REASON and _has_no_switch_reason(profile):
+            shown = f"none, outsourcing is {profile.outsourcing}"
+            passed = self.operator is Operator.NONE_OF
+            return CriterionResult(self, Verdict.PASSED if passed else Verdict.FAILED, shown)
         actual = profile.value_of(self.trait)
         if actual is None:
             return CriterionResult(self, Verdict.UNKNOWN, "not known")
-        passed = _test(self.operator, actual, self.value)
-        return CriterionResult(self, Verdict.PASSED if passed else Verdict.FAILED, _show(actual))
+        verdict = _verdict(self.trait, self.operator, actual, self.value)
+        shown = _show(actual)
+        if verdict is Verdict.UNKNOWN:
+            shown += ", not specific enough"
+        return CriterionResult(self, verdict, shown)
 
 
-def _show(value: TraitValue) -> str:
+def _has_no_switch_reason(profile: LeadProfile) -> bool:
+    return (
+        profile.switch_reason is None
+        and profile.outsourcing is not None
+        and profile.outsourcing is not Outsourcing.OUTSOURCED
+    )
+
+
+def _show(value: str | int | Decimal | frozenset[str]) -> str:
     if isinstance(value, frozenset):
         return ", ".join(sorted(value))
     if isinstance(value, Authority):
@@ -104,28 +146,49 @@ def _show(value: TraitValue) -> str:
 
 def _as_set(value: CriterionValue) -> frozenset[str]:
     if isinstance(value, frozenset):
-        return frozenset(v.lower() for v in value)
-    return frozenset({str(value).lower()})
+        return frozenset(v.strip().lower() for v in value)
+    return frozenset({str(value).strip().lower()})
 
 
-def _test(operator: Operator, actual: TraitValue, expected: CriterionValue) -> bool:
-    if operator in (Operator.ONE_OF, Operator.NONE_OF):
-        allowed = _as_set(expected)
+def _keys(actual: str | int | Decimal) -> frozenset[str]:
+    """The spellings a set may use for a single value: an authority by label or number."""
+    if isinstance(actual, Authority):
+        return frozenset({actual.label, str(int(actual))})
+    return frozenset({str(actual).strip().lower()})
+
+
+def _verdict(
+    trait: Trait,
+    operator: Operator,
+    actual: str | int | Decimal | frozenset[str],
+    expected: CriterionValue,
+) -> Verdict:
+    if operator in _SET_OPERATORS:
+        members = _as_set(expected)
         if isinstance(actual, frozenset):
-            hit = bool(frozenset(a.lower() for a in actual) & allowed)
+            hit = bool(frozenset(a.strip().lower() for a in actual) & members)
+        elif trait is Trait.GEOGRAPHY:
+            area = actual.strip().lower() if isinstance(actual, str) else str(actual)
+            if any(_within(area, m) for m in members):
+                hit = True
+            elif any(_within(m, area) for m in members):
+                return Verdict.UNKNOWN  # "US" may or may not be "US-TX": ask, don't guess
+            else:
+                hit = False
         else:
-            hit = _matches_member(str(actual).lower(), allowed)
-        return hit if operator is Operator.ONE_OF else not hit
-    if isinstance(actual, frozenset | str) or isinstance(expected, frozenset | str):
+            hit = bool(_keys(actual) & members)
+        return Verdict.PASSED if hit == (operator is Operator.ONE_OF) else Verdict.FAILED
+    if isinstance(actual, str | frozenset) or isinstance(expected, str | frozenset):
         raise TypeError(f"{operator.value} needs numbers, got {actual!r} and {expected!r}")
     number = Decimal(int(actual)) if isinstance(actual, int) else actual
     bound = Decimal(int(expected)) if isinstance(expected, int) else expected
-    return number >= bound if operator is Operator.AT_LEAST else number <= bound
+    passed = number >= bound if operator is Operator.AT_LEAST else number <= bound
+    return Verdict.PASSED if passed else Verdict.FAILED
 
 
-def _matches_member(actual: str, allowed: frozenset[str]) -> bool:
-    """A region matches its own code or any parent: "US-TX-78701" is inside "US-TX" and "US"."""
-    return any(actual == a or actual.startswith(a + "-") for a in allowed)
+def _within(area: str, parent: str) -> bool:
+    """A region is within its own code or any parent: "us-tx-78701" is in "us-tx" and "us"."""
+    return area == parent or area.startswith(parent + "-")
 
 
 @dataclass(frozen=True)
@@ -209,29 +272,30 @@ def qualify(
     fits = tuple(
         AvatarFit(a.name, tuple(c.evaluate(profile) for c in a.criteria)) for a in playbook.avatars
     )
-    missing = _missing_traits(results, fits)
 
     if hard:
-        first = hard[0]
+        # Nothing more to gather about a lead we will not serve: no "missing" follow-up.
         return Qualification(
             QualificationStatus.UNQUALIFIED,
-            reason=reason_for(first.criterion.trait),
+            reason=reason_for(hard[0].criterion.trait),
             rule_results=results,
             avatar_fits=fits,
-            missing=missing,
-            explanation=f"hard rule failed, disqualified automatically: {_join(hard)}",
+            explanation=f"unqualified, hard rule failed, disqualified automatically: {_join(hard)}",
         )
-    proposed = tuple(ProposedDisqualification(reason_for(r.criterion.trait), r) for r in soft)
-    if proposed:
+    missing = _missing_traits(results, fits)
+    gather = "; missing: " + ", ".join(t.value for t in missing) if missing else ""
+    if soft:
         return Qualification(
             QualificationStatus.RAW,
             rule_results=results,
             avatar_fits=fits,
-            proposed=proposed,
-            missing=missing,
-            explanation=(
-                f"proposed disqualification, to confirm after talking to the lead: {_join(soft)}"
+            proposed=tuple(
+                ProposedDisqualification(reason_for(r.criterion.trait), r) for r in soft
             ),
+            missing=missing,
+            explanation="raw, proposed disqualification, to confirm after talking to the lead: "
+            + _join(soft)
+            + gather,
         )
     unknown = [r for r in results if r.verdict is Verdict.UNKNOWN]
     if unknown:
@@ -240,13 +304,14 @@ def qualify(
             rule_results=results,
             avatar_fits=fits,
             missing=missing,
-            explanation="cannot judge yet, missing: "
-            + ", ".join(r.criterion.trait.value for r in unknown),
+            explanation="raw, cannot judge yet: " + _join(unknown) + gather,
         )
     sweet = next((f for f in fits if f.fits), None)
-    explanation = "meets every qualification rule"
+    explanation = "qualified, meets every qualification rule"
+    if results:
+        explanation += f" ({_join(results)})"
     if sweet is not None:
-        explanation += f"; sweet spot: fits avatar {sweet.avatar!r}"
+        explanation += f"; sweet spot: fits avatar {sweet.avatar!r} ({_join(sweet.results)})"
     elif fits:
         explanation += "; fits no avatar (" + "; ".join(_why_not(f) for f in fits) + ")"
     return Qualification(
@@ -255,23 +320,36 @@ def qualify(
         rule_results=results,
         avatar_fits=fits,
         missing=missing,
-        explanation=explanation,
+        explanation=explanation + gather,
     )
 
 
 def _waive(result: CriterionResult, waived: frozenset[Trait]) -> CriterionResult:
-    if result.verdict is Verdict.FAILED and result.criterion.trait in waived:
-        if not result.criterion.hard:
-            return CriterionResult(result.criterion, Verdict.PASSED, result.actual + ", waived")
+    if (
+        result.verdict is Verdict.FAILED
+        and result.criterion.trait in waived
+        and not result.criterion.hard
+    ):
+        return CriterionResult(result.criterion, Verdict.PASSED, result.actual + ", waived")
     return result
 
 
 def _missing_traits(
     results: Iterable[CriterionResult], fits: Sequence[AvatarFit]
 ) -> tuple[Trait, ...]:
-    """Traits that the rules or the avatars need and the record lacks, in rule order."""
+    """Traits the rules, or an avatar that could still decide the sweet spot, need and lack.
+
+    An avatar that already failed on a known fact cannot fit whatever we learn, and one
+    after the first fitting avatar cannot win: their unknowns are not worth a call.
+    """
+    relevant: list[CriterionResult] = list(results)
+    for fit in fits:
+        if fit.fits:
+            break
+        if all(r.verdict is not Verdict.FAILED for r in fit.results):
+            relevant.extend(fit.results)
     seen: dict[Trait, None] = {}
-    for r in [*results, *(r for f in fits for r in f.results)]:
+    for r in relevant:
         if r.verdict is Verdict.UNKNOWN:
             seen[r.criterion.trait] = None
     return tuple(seen)
@@ -296,6 +374,64 @@ def confirm_disqualification(
         QualificationStatus.UNQUALIFIED,
         reason=proposal.reason,
         rule_results=(proposal.criterion,),
-        explanation=f"confirmed by {by} after talking to the lead: "
+        explanation=f"unqualified, confirmed by {by.strip()} after talking to the lead: "
         f"{proposal.criterion.describe()}" + (f" ({note.strip()})" if note.strip() else ""),
+    )
+
+
+# The defaults of a Texas-based MSP; the app seeds its editable playbook from these.
+DEFAULT_SERVICE_AREA: frozenset[str] = frozenset({"US-TX", "US-OK", "US-LA"})
+DEFAULT_SERVICES: frozenset[str] = frozenset(
+    {"managed-services", "cybersecurity", "cloud", "backup", "voip", "help-desk", "compliance"}
+)
+
+
+def default_playbook() -> Playbook:
+    """Sane MSP defaults: the bar for an MQL, and three ideal-client avatars.
+
+    The "cheaper = bad sign" switch reason is left to the avatars rather than made a rule:
+    most leads have not told us yet whether they outsource, and a rule on it would mark
+    nearly every record incomplete before anyone has called.
+    """
+    return Playbook(
+        rules=(
+            Criterion(Trait.GEOGRAPHY, Operator.ONE_OF, DEFAULT_SERVICE_AREA),
+            Criterion(Trait.SERVICES_WANTED, Operator.ONE_OF, DEFAULT_SERVICES),
+            Criterion(Trait.AUTHORITY, Operator.AT_LEAST, int(Authority.MANAGER)),
+            Criterion(Trait.NEED, Operator.ONE_OF, frozenset({"need_now"})),
+        ),
+        avatars=(
+            Avatar(
+                "Growing professional firm",
+                (
+                    Criterion(
+                        Trait.NICHE,
+                        Operator.ONE_OF,
+                        frozenset({"legal", "accounting", "financial", "medical"}),
+                    ),
+                    Criterion(Trait.EMPLOYEE_COUNT, Operator.AT_LEAST, 10),
+                    Criterion(Trait.EMPLOYEE_COUNT, Operator.AT_MOST, 100),
+                    Criterion(Trait.AUTHORITY, Operator.AT_LEAST, int(Authority.EXECUTIVE)),
+                ),
+            ),
+            Avatar(
+                "Multi-site manufacturer",
+                (
+                    Criterion(
+                        Trait.NICHE, Operator.ONE_OF, frozenset({"manufacturing", "distribution"})
+                    ),
+                    Criterion(Trait.EMPLOYEE_COUNT, Operator.AT_LEAST, 50),
+                    Criterion(Trait.EMPLOYEE_COUNT, Operator.AT_MOST, 500),
+                    Criterion(Trait.MONTHLY_BUDGET, Operator.AT_LEAST, Decimal(5000)),
+                ),
+            ),
+            Avatar(
+                "Burned by their last MSP",
+                (
+                    Criterion(Trait.OUTSOURCING, Operator.ONE_OF, frozenset({"outsourced"})),
+                    Criterion(Trait.SWITCH_REASON, Operator.ONE_OF, frozenset({"poor_service"})),
+                    Criterion(Trait.EMPLOYEE_COUNT, Operator.AT_LEAST, 10),
+                ),
+            ),
+        ),
     )

@@ -55,6 +55,10 @@ class NextStep:
     action: NextAction
     within_business_days: int | None  # None: no personal task, the drip does the work
 
+    def __post_init__(self) -> None:
+        if self.within_business_days is not None and self.within_business_days < 0:
+            raise ValueError("a next step cannot fall due before the activity")
+
     def describe(self) -> str:
         text = self.action.value.replace("_", " ")
         if self.within_business_days is not None:
@@ -115,8 +119,13 @@ class TemperatureReading:
     explanation: str
 
 
-def temperature_of(activity: InterestActivity, triggers: Triggers = DEFAULT_TRIGGERS) -> Temperature:
-    return triggers[(activity.kind, activity.wish)]
+def temperature_of(
+    activity: InterestActivity, triggers: Triggers = DEFAULT_TRIGGERS
+) -> Temperature:
+    """What this one activity says. A configured table may cover only the pairs it changes;
+    the others keep their default, so a new activity kind never breaks a stored table."""
+    key = (activity.kind, activity.wish)
+    return triggers[key] if key in triggers else DEFAULT_TRIGGERS[key]
 
 
 def read_temperature(
@@ -145,12 +154,10 @@ def read_temperature(
 def next_step_for(
     temperature: Temperature, steps: Mapping[Temperature, NextStep] = DEFAULT_NEXT_STEPS
 ) -> NextStep:
-    return steps[temperature]
+    return steps[temperature] if temperature in steps else DEFAULT_NEXT_STEPS[temperature]
 
 
-def due_date(
-    step: NextStep, start: date, calendar: BusinessCalendar
-) -> date | None:
+def due_date(step: NextStep, start: date, calendar: BusinessCalendar) -> date | None:
     if step.within_business_days is None:
         return None
     return calendar.add_business_days(start, step.within_business_days)

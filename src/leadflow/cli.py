@@ -1,0 +1,109 @@
+"""The `leadflow` command: demo, serve, migrate, and Django's own management commands."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="leadflow: lead qualification and an honest sales funnel.", no_args_is_help=True)
+console = Console()
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadflow.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate() -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def _serve(host: str, port: int) -> None:
+    from waitress import serve
+
+    from leadflow.wsgi import application
+
+    console.print(f"[bold green]leadflow is running at http://{host}:{port}/[/]  (Ctrl+C to stop)")
+    serve(application, host=host, port=port, threads=8, ident="leadflow")
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the web app after loading")] = True,
+    seed: Annotated[int, typer.Option(help="random seed of the demo world")] = 42,
+    people: Annotated[int, typer.Option(help="how many people the demo world holds")] = 5000,
+) -> None:
+    """Create the database, load the demo world and its users, and serve the web app."""
+    _setup_django()
+    from leadflow.crm.services.playbook import seed_defaults
+    from leadflow.demo import load_demo
+
+    with console.status("Migrating the database..."):
+        _migrate()
+        seed_defaults()
+    result = load_demo(seed=seed, people=people, progress=console)
+    if result.created:
+        console.print(f"Loaded the demo world: {result.summary}")
+    else:
+        console.print("The demo world is already loaded (nothing added).")
+    table = Table(title="Demo users (one per role)")
+    table.add_column("role")
+    table.add_column("username")
+    table.add_column("password")
+    for user in result.users:
+        table.add_row(user.role, user.username, user.password)
+    console.print(table)
+    if serve:
+        _serve(host, port)
+    else:
+        console.print(f"Ready. Serve it with: leadflow serve --port {port}  (http://{host}:{port}/)")
+
+
+@app.command("serve")
+def serve_command(
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
+    host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+) -> None:
+    """Migrate if needed and serve the web app."""
+    _setup_django()
+    from leadflow.crm.services.playbook import seed_defaults
+
+    _migrate()
+    seed_defaults()
+    _serve(host, port)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations and store the default playbook if none is stored."""
+    _setup_django()
+    from leadflow.crm.services.playbook import seed_defaults
+
+    _migrate()
+    seed_defaults()
+    console.print("Database is up to date.")
+
+
+@app.command(
+    context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+)
+def manage(ctx: typer.Context) -> None:
+    """Run a Django management command, e.g. `leadflow manage createsuperuser`."""
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["leadflow manage", *ctx.args])
+
+
+def main() -> None:
+    app()

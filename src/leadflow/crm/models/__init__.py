@@ -1,0 +1,41 @@
+"""The CRM's tables. Domain enums are the single source of choices."""
+
+from leadflow.crm.models.history import (
+    ConsentChange,
+    QualificationRecord,
+    StageChange,
+    TypeChangeRecord,
+)
+from leadflow.crm.models.marketing import Activity, Campaign, Source
+from leadflow.crm.models.people import AvoidEntry, Company, Person
+from leadflow.crm.models.pipeline import Appointment, Opportunity
+from leadflow.crm.models.playbook import (
+    Avatar,
+    BusinessSettings,
+    Criterion,
+    NextStepSetting,
+    TemperatureTrigger,
+)
+from leadflow.crm.models.work import ProposedDisqualification, Task
+
+__all__ = [
+    "Activity",
+    "Appointment",
+    "Avatar",
+    "AvoidEntry",
+    "BusinessSettings",
+    "Campaign",
+    "Company",
+    "ConsentChange",
+    "Criterion",
+    "NextStepSetting",
+    "Opportunity",
+    "Person",
+    "ProposedDisqualification",
+    "QualificationRecord",
+    "Source",
+    "StageChange",
+    "Task",
+    "TemperatureTrigger",
+    "TypeChangeRecord",
+]

@@ -1,0 +1,19 @@
+"""Django choices and CHECK constraints built from the domain's enums (one source of truth)."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from django.db.models import CheckConstraint, Q
+
+
+def choices(enum: type[Enum]) -> list[tuple[str | int, str]]:
+    return [(m.value, m.name.replace("_", " ").capitalize()) for m in enum]
+
+
+def one_of(field: str, enum: type[Enum], *, name: str, nullable: bool = False) -> CheckConstraint:
+    """A database CHECK that the column holds one of the enum's values."""
+    condition = Q(**{f"{field}__in": [m.value for m in enum]})
+    if nullable:
+        condition |= Q(**{f"{field}__isnull": True})
+    return CheckConstraint(condition=condition, name=name)

@@ -1,0 +1,71 @@
+"""History is data: who, when, why for every change that reports are computed from."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from leadflow.crm.models.choices import choices
+from leadflow.domain.people import PersonEvent, PersonType
+from leadflow.domain.pipeline import Stage
+from leadflow.domain.qualification import QualificationStatus, UnqualifiedReason
+
+
+class _History(models.Model):
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(db_index=True)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-at", "-id"]
+
+
+class TypeChangeRecord(_History):
+    person = models.ForeignKey("crm.Person", on_delete=models.CASCADE, related_name="type_changes")
+    before = models.CharField(max_length=16, choices=choices(PersonType), blank=True)
+    after = models.CharField(max_length=16, choices=choices(PersonType))
+    event = models.CharField(max_length=24, choices=choices(PersonEvent), blank=True)
+
+
+class QualificationRecord(_History):
+    """A classification and its explanation, as decided at that moment."""
+
+    class Kind(models.TextChoices):
+        AUTOMATIC = "automatic"
+        CONFIRMED = "confirmed"  # a proposed disqualification confirmed by a person
+        REJECTED = "rejected"  # a proposal rejected: the lead re-qualified without it
+
+    person = models.ForeignKey(
+        "crm.Person", on_delete=models.CASCADE, related_name="qualification_records"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    status = models.CharField(max_length=16, choices=choices(QualificationStatus))
+    unqualified_reason = models.CharField(
+        max_length=32, choices=choices(UnqualifiedReason), null=True, blank=True
+    )
+    sweet_spot = models.CharField(max_length=100, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+
+class StageChange(_History):
+    opportunity = models.ForeignKey(
+        "crm.Opportunity", on_delete=models.CASCADE, related_name="stage_changes"
+    )
+    before = models.CharField(max_length=20, choices=choices(Stage), blank=True)
+    after = models.CharField(max_length=20, choices=choices(Stage))
+    details = models.JSONField(default=dict, blank=True)
+
+
+class ConsentChange(_History):
+    class Flag(models.TextChoices):
+        EMAIL_OPT_OUT = "email_opt_out"
+        DO_NOT_CALL = "do_not_call"
+        CLIENT_REFUNDED = "client_refunded"
+        CLIENT_LATE_PAY = "client_late_pay"
+
+    person = models.ForeignKey("crm.Person", on_delete=models.CASCADE, related_name="consent_changes")
+    flag = models.CharField(max_length=20, choices=Flag.choices)
+    value = models.BooleanField()

@@ -1,0 +1,1 @@
+"""Writes. Keyword-only functions under @transaction.atomic; each leaves a history row."""
