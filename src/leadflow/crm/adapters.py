@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import lru_cache
 
 from leadflow.crm.models import (
     Activity,
@@ -147,4 +148,10 @@ def business_settings() -> BusinessSettings:
 
 def calendar() -> BusinessCalendar:
     s = business_settings()
-    return BusinessCalendar(country=s.country, subdivision=s.subdivision or None)
+    return _calendar(s.country, s.subdivision or None)
+
+
+@lru_cache(maxsize=16)
+def _calendar(country: str, subdivision: str | None) -> BusinessCalendar:
+    # One per country: its holiday tables are built lazily and are worth keeping.
+    return BusinessCalendar(country=country, subdivision=subdivision)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser, Group, User
 
 from leadflow.domain.people import Role
 
@@ -12,10 +12,12 @@ def ensure_role_groups() -> None:
         Group.objects.get_or_create(name=role.value)
 
 
-def roles_of(user: AbstractBaseUser | AnonymousUser | None) -> frozenset[Role]:
-    if user is None or not user.is_authenticated:
+def roles_of(user: User | AnonymousUser | None) -> frozenset[Role]:
+    if user is None:
         return frozenset()
-    if getattr(user, "is_superuser", False):
+    if isinstance(user, AnonymousUser):
+        return frozenset()
+    if user.is_superuser:
         return frozenset(Role)
-    names = set(user.groups.values_list("name", flat=True))  # type: ignore[union-attr]
+    names = set(user.groups.values_list("name", flat=True))
     return frozenset(r for r in Role if r.value in names)

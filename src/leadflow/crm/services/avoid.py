@@ -94,7 +94,10 @@ def lift_avoid(*, entry: AvoidEntry, by: User, reason: str, at: datetime | None 
         raise OnAvoidList("this Avoid entry was already lifted")
     person = Person.objects.select_for_update().get(pk=entry.person_id) if entry.person_id else None
     before = PersonType(person.type_before_avoid) if person and person.type_before_avoid else None
-    change = people.lift_from_avoid(actor_roles=roles_of(by), reason=reason, type_before_avoid=before)
+    current = PersonType(person.person_type) if person else PersonType.AVOID
+    change = people.lift_from_avoid(
+        current, actor_roles=roles_of(by), reason=reason, type_before_avoid=before
+    )
     entry.lifted_by = by
     entry.lifted_at = at
     entry.lift_reason = change.reason
