@@ -1,7 +1,17 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from leadflow.web import views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.dashboard, name="dashboard"),
+    path("people/", views.people_list, name="people"),
+    path("people/<int:person_id>/", views.person_detail, name="person"),
 ]

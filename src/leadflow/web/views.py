@@ -1,5 +1,45 @@
-from django.http import HttpRequest, HttpResponse
+"""Thin views: read through the selectors, render a template. No rules here."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from leadflow.crm.selectors import dashboard as dashboard_selectors
+from leadflow.crm.selectors import people as people_selectors
+from leadflow.web.forms import PeopleFilterForm
+
+PEOPLE_PER_PAGE = 50
 
 
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/dashboard.html", {"d": dashboard_selectors.dashboard()})
+
+
+@require_safe
+@login_required
+def people_list(request: HttpRequest) -> HttpResponse:
+    form = PeopleFilterForm(request.GET)
+    form.is_valid()  # invalid fields are reported on the page and left out of the filter
+    people = people_selectors.search_people(form.filters())
+    page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "web/people_list.html", {"form": form, "page": page})
+
+
+@require_safe
+@login_required
+def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
+    detail = people_selectors.person_detail(person_id)
+    if detail is None:
+        raise Http404("no such person")
+    return render(request, "web/person_detail.html", {"p": detail, "person": detail.person})

@@ -59,7 +59,7 @@ def qualify_person(
 def _confirmed_unqualified(person: Person) -> bool:
     if person.qualification_status != q.QualificationStatus.UNQUALIFIED:
         return False
-    latest = person.qualification_records.order_by("-at", "-id").first()
+    latest = person.qualification_records.order_by("-id").first()
     return latest is not None and latest.kind == QualificationRecord.Kind.CONFIRMED
 
 

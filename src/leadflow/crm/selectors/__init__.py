@@ -1,0 +1,1 @@
+"""Reads: typed query functions for pages, the API and reports. No writes here."""

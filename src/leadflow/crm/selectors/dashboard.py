@@ -1,0 +1,242 @@
+"""The dashboard's numbers (PRODUCT.md §1-§6).
+
+Every count is one aggregate query (`values().annotate(Count)` or `Count(filter=...)`):
+the database counts, Python only fills in the zero rows so the tables keep their shape.
+The filters that define a count live here too, so the people list a count links to
+shows exactly the people it counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from leadflow.crm import adapters
+from leadflow.crm.models import Appointment, Avatar, Opportunity, Person, Task
+from leadflow.domain.calendar import BusinessCalendar
+from leadflow.domain.people import PersonType
+from leadflow.domain.pipeline import CLOSED_STAGES, AppointmentOutcome, Stage
+from leadflow.domain.qualification import QualificationStatus, UnqualifiedReason
+from leadflow.domain.temperature import Temperature
+
+LEADS = Q(person_type=PersonType.LEAD)
+OPEN_STAGES: tuple[Stage, ...] = tuple(s for s in Stage if s not in CLOSED_STAGES)
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One row of a count table; `key` is the people-list filter value it links to."""
+
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RawAgeAlert:
+    """Raw leads nobody has reviewed within the alert limit (PRODUCT.md §2)."""
+
+    count: int
+    limit_business_days: int
+    # A raw lead that became a lead on or before this day is over the limit.
+    late_if_lead_on_or_before: date
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    open_total: int
+    due_today: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class SetterShowRate:
+    """Show rate = sat ÷ set, over the setter's appointments whose outcome is known.
+
+    An appointment still to come has had no chance to show, so it is left out of both
+    sides and reported as `awaiting`. A cancellation counts as set and not sat.
+    """
+
+    setter_id: int
+    setter: str
+    set_count: int
+    sat: int
+    no_show: int
+    cancelled: int
+    awaiting: int
+    rate: Decimal | None
+    below_threshold: bool
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    today: date
+    people_by_type: tuple[Tally, ...]
+    leads_by_status: tuple[Tally, ...]
+    sweet_spot_by_avatar: tuple[Tally, ...]
+    leads_by_temperature: tuple[Tally, ...]
+    open_opportunities_by_stage: tuple[Tally, ...]
+    unqualified_by_reason: tuple[Tally, ...]
+    raw_age_alert: RawAgeAlert
+    tasks: TaskCounts
+    show_rates: tuple[SetterShowRate, ...]
+    show_rate_threshold: Decimal
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").replace("-", " ").capitalize()
+
+
+def _count_by(queryset: QuerySet[Any], field: str) -> dict[Any, int]:
+    """One GROUP BY query: {value of field: how many rows}."""
+    rows = queryset.order_by().values(field).annotate(n=Count("id"))
+    return {row[field]: row["n"] for row in rows}
+
+
+def people_by_type() -> tuple[Tally, ...]:
+    counts = _count_by(Person.objects.all(), "person_type")
+    return tuple(Tally(t.value, _label(t.value), counts.get(t.value, 0)) for t in PersonType)
+
+
+def leads_by_status() -> tuple[Tally, ...]:
+    counts = _count_by(Person.objects.filter(LEADS), "qualification_status")
+    return tuple(
+        Tally(s.value, _label(s.value), counts.get(s.value, 0)) for s in QualificationStatus
+    )
+
+
+def sweet_spot_by_avatar() -> tuple[Tally, ...]:
+    """Qualified leads tagged with each avatar; inactive avatars only while they still count."""
+    tagged = Q(
+        people__person_type=PersonType.LEAD,
+        people__qualification_status=QualificationStatus.QUALIFIED,
+    )
+    rows = (
+        Avatar.objects.annotate(n=Count("people", filter=tagged))
+        .filter(Q(active=True) | Q(n__gt=0))
+        .order_by("priority", "id")
+        .values_list("id", "name", "n")
+    )
+    return tuple(Tally(str(pk), name, n) for pk, name, n in rows)
+
+
+def leads_by_temperature() -> tuple[Tally, ...]:
+    counts = _count_by(Person.objects.filter(LEADS), "temperature")
+    return tuple(Tally(str(int(t)), t.label, counts.get(int(t), 0)) for t in Temperature)
+
+
+def open_opportunities_by_stage() -> tuple[Tally, ...]:
+    open_ones = Opportunity.objects.filter(stage__in=[s.value for s in OPEN_STAGES])
+    counts = _count_by(open_ones, "stage")
+    return tuple(Tally(s.value, s.label, counts.get(s.value, 0)) for s in OPEN_STAGES)
+
+
+def unqualified_by_reason() -> tuple[Tally, ...]:
+    unqualified = Person.objects.filter(LEADS, qualification_status=QualificationStatus.UNQUALIFIED)
+    counts = _count_by(unqualified, "unqualified_reason")
+    return tuple(Tally(r.value, _label(r.value), counts.get(r.value, 0)) for r in UnqualifiedReason)
+
+
+def raw_age_cutoff(today: date, limit_business_days: int, calendar: BusinessCalendar) -> date:
+    """The last day a lead could arrive and be more than `limit` business days old today.
+
+    Walks back over days (a handful), never over leads: the count itself stays in SQL.
+    """
+    day = today
+    age = 0  # business days after `day` up to and including `today`
+    while age <= limit_business_days:
+        if calendar.is_business_day(day):
+            age += 1
+        day -= timedelta(days=1)
+    return day
+
+
+def raw_age_limit(today: date | None = None) -> tuple[int, date]:
+    """The configured limit in business days, and the cutoff day it gives today."""
+    today = today or timezone.localdate()
+    limit = adapters.business_settings().raw_age_alert_business_days
+    return limit, raw_age_cutoff(today, limit, adapters.calendar())
+
+
+def raw_over_age(cutoff: date) -> Q:
+    """Raw leads that became leads on or before `cutoff` (in the business's time zone)."""
+    before = timezone.make_aware(datetime.combine(cutoff + timedelta(days=1), time.min))
+    arrived = Q(became_lead_at__lt=before) | Q(became_lead_at__isnull=True, created_at__lt=before)
+    return LEADS & Q(qualification_status=QualificationStatus.RAW) & arrived
+
+
+def raw_leads_over_age(today: date | None = None) -> RawAgeAlert:
+    limit, cutoff = raw_age_limit(today)
+    return RawAgeAlert(Person.objects.filter(raw_over_age(cutoff)).count(), limit, cutoff)
+
+
+def open_task_counts(today: date | None = None) -> TaskCounts:
+    today = today or timezone.localdate()
+    counts = Task.objects.filter(done_at__isnull=True).aggregate(
+        open_total=Count("id"),
+        due_today=Count("id", filter=Q(due_on=today)),
+        overdue=Count("id", filter=Q(due_on__lt=today)),
+    )
+    return TaskCounts(counts["open_total"], counts["due_today"], counts["overdue"])
+
+
+def show_rate_threshold() -> Decimal:
+    # A freshly created settings row holds the field's float default, not a Decimal.
+    return Decimal(str(adapters.business_settings().show_rate_threshold))
+
+
+def show_rate_by_setter(threshold: Decimal | None = None) -> tuple[SetterShowRate, ...]:
+    """Sat ÷ set per setter, flagged below the configured threshold (PRODUCT.md §6)."""
+    threshold = show_rate_threshold() if threshold is None else threshold
+    rows = (
+        Appointment.objects.order_by()
+        .values("setter_id", "setter__username", "setter__first_name", "setter__last_name")
+        .annotate(
+            sat=Count("id", filter=Q(outcome=AppointmentOutcome.SAT)),
+            no_show=Count("id", filter=Q(outcome=AppointmentOutcome.NO_SHOW)),
+            cancelled=Count("id", filter=Q(outcome=AppointmentOutcome.CANCELLED)),
+            awaiting=Count("id", filter=Q(outcome__isnull=True)),
+        )
+    )
+    rates = []
+    for row in rows:  # one row per setter, already counted by the database
+        set_count = row["sat"] + row["no_show"] + row["cancelled"]
+        rate = Decimal(row["sat"]) / Decimal(set_count) if set_count else None
+        name = f"{row['setter__first_name']} {row['setter__last_name']}".strip()
+        rates.append(
+            SetterShowRate(
+                setter_id=row["setter_id"],
+                setter=name or row["setter__username"],
+                set_count=set_count,
+                sat=row["sat"],
+                no_show=row["no_show"],
+                cancelled=row["cancelled"],
+                awaiting=row["awaiting"],
+                rate=rate,
+                below_threshold=rate is not None and rate < threshold,
+            )
+        )
+    return tuple(sorted(rates, key=lambda r: r.setter.lower()))
+
+
+def dashboard(today: date | None = None) -> Dashboard:
+    today = today or timezone.localdate()
+    threshold = show_rate_threshold()
+    return Dashboard(
+        today=today,
+        people_by_type=people_by_type(),
+        leads_by_status=leads_by_status(),
+        sweet_spot_by_avatar=sweet_spot_by_avatar(),
+        leads_by_temperature=leads_by_temperature(),
+        open_opportunities_by_stage=open_opportunities_by_stage(),
+        unqualified_by_reason=unqualified_by_reason(),
+        raw_age_alert=raw_leads_over_age(today),
+        tasks=open_task_counts(today),
+        show_rates=show_rate_by_setter(threshold),
+        show_rate_threshold=threshold,
+    )

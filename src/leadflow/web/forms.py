@@ -1,0 +1,65 @@
+"""The people list's search and filter form: turns query parameters into PeopleFilters."""
+
+from __future__ import annotations
+
+from django import forms
+
+from leadflow.crm.models import Avatar
+from leadflow.crm.selectors.dashboard import OPEN_STAGES
+from leadflow.crm.selectors.people import PeopleFilters
+from leadflow.domain.people import PersonType
+from leadflow.domain.pipeline import Stage
+from leadflow.domain.qualification import QualificationStatus, UnqualifiedReason
+from leadflow.domain.temperature import Temperature
+
+_ANY = [("", "any")]
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ").capitalize()
+
+
+class PeopleFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200, label="Search")
+    type = forms.ChoiceField(
+        required=False, choices=_ANY + [(t.value, _label(t.value)) for t in PersonType]
+    )
+    status = forms.ChoiceField(
+        required=False, choices=_ANY + [(s.value, _label(s.value)) for s in QualificationStatus]
+    )
+    temperature = forms.TypedChoiceField(
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=_ANY + [(str(int(t)), t.label) for t in Temperature],
+    )
+    avatar = forms.ModelChoiceField(
+        required=False, queryset=Avatar.objects.order_by("priority", "id"), label="Sweet spot"
+    )
+    reason = forms.ChoiceField(
+        required=False,
+        label="Unqualified reason",
+        choices=_ANY + [(r.value, _label(r.value)) for r in UnqualifiedReason],
+    )
+    stage = forms.ChoiceField(
+        required=False,
+        label="Open opportunity at",
+        choices=_ANY + [(s.value, s.label) for s in OPEN_STAGES],
+    )
+    raw_over_age = forms.BooleanField(required=False, label="Raw, over the age alert")
+
+    def filters(self) -> PeopleFilters:
+        """The filters from the fields that are valid; an invalid one is left out."""
+        data = getattr(self, "cleaned_data", {})
+        avatar = data.get("avatar")
+        temperature = data.get("temperature")
+        return PeopleFilters(
+            q=data.get("q") or "",
+            person_type=PersonType(data["type"]) if data.get("type") else None,
+            status=QualificationStatus(data["status"]) if data.get("status") else None,
+            temperature=Temperature(temperature) if temperature is not None else None,
+            avatar_id=avatar.pk if avatar is not None else None,
+            unqualified_reason=UnqualifiedReason(data["reason"]) if data.get("reason") else None,
+            stage=Stage(data["stage"]) if data.get("stage") else None,
+            raw_over_age=bool(data.get("raw_over_age")),
+        )
