@@ -9,7 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-app = typer.Typer(help="leadflow: lead qualification and an honest sales funnel.", no_args_is_help=True)
+app = typer.Typer(
+    help="leadflow: lead qualification and an honest sales funnel.", no_args_is_help=True
+)
 console = Console()
 
 
@@ -39,7 +41,9 @@ def _serve(host: str, port: int) -> None:
 def demo(
     port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
     host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="serve the web app after loading")] = True,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="serve the web app after loading")
+    ] = True,
     seed: Annotated[int, typer.Option(help="random seed of the demo world")] = 42,
     people: Annotated[int, typer.Option(help="how many people the demo world holds")] = 5000,
 ) -> None:
@@ -66,7 +70,9 @@ def demo(
     if serve:
         _serve(host, port)
     else:
-        console.print(f"Ready. Serve it with: leadflow serve --port {port}  (http://{host}:{port}/)")
+        console.print(
+            f"Ready. Serve it with: leadflow serve --port {port}  (http://{host}:{port}/)"
+        )
 
 
 @app.command("serve")

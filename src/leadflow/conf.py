@@ -13,13 +13,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class LeadflowSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEADFLOW_", env_file=".env", extra="ignore")
 
-    data_dir: Path = Field(default=Path("leadflow-data"), description="where the SQLite file and secret live")
+    data_dir: Path = Field(
+        default=Path("leadflow-data"), description="where the SQLite file and secret live"
+    )
     database_url: str | None = Field(
         default=None, description="postgresql://... for PostgreSQL; default: SQLite in data_dir"
     )
     debug: bool = False
     allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]", "testserver"]
-    secret_key: str | None = Field(default=None, description="default: generated once, kept in data_dir")
+    secret_key: str | None = Field(
+        default=None, description="default: generated once, kept in data_dir"
+    )
     country: str = Field(default="US", description="business-day calendar country")
     subdivision: str | None = None
     time_zone: str = "UTC"

@@ -473,6 +473,15 @@ def test_authority_can_be_listed_by_label() -> None:
     assert criterion.evaluate(LeadProfile(authority=Authority.DIRECTOR)).verdict is (Verdict.FAILED)
 
 
+def test_authority_read_back_as_a_decimal_still_reads_as_a_level() -> None:
+    # A stored playbook hands numbers back as Decimal; the bar and its wording must hold.
+    stored = Criterion(Trait.AUTHORITY, Operator.AT_LEAST, Decimal(int(Authority.MANAGER)))
+
+    assert stored.describe() == "authority at least manager"
+    assert stored.evaluate(LeadProfile(authority=Authority.MANAGER)).verdict is Verdict.PASSED
+    assert stored.evaluate(LeadProfile(authority=Authority.STAFF)).verdict is Verdict.FAILED
+
+
 @pytest.mark.parametrize(
     ("trait", "operator", "value"),
     [

@@ -46,7 +46,9 @@ def lead_profile(person: Person) -> LeadProfile:
         outsourcing=Outsourcing(person.outsourcing) if person.outsourcing else None,
         switch_reason=SwitchReason(person.switch_reason) if person.switch_reason else None,
         need=Need(person.need) if person.need else None,
-        lead_source=person.lead_source.name if person.lead_source_id and person.lead_source else None,
+        lead_source=person.lead_source.name
+        if person.lead_source_id and person.lead_source
+        else None,
         services_wanted=frozenset(person.services_wanted or ()),
     )
 

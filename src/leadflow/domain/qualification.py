@@ -106,11 +106,12 @@ class Criterion:
         return self.trait in HARD_TRAITS
 
     def describe(self) -> str:
-        shown = self.value
+        shown: CriterionValue = self.value
         if isinstance(shown, frozenset):
             shown = ", ".join(sorted(shown))
-        elif self.trait is Trait.AUTHORITY and isinstance(shown, int):
-            shown = Authority(shown).label
+        elif self.trait is Trait.AUTHORITY and shown in set(Authority):
+            # A stored playbook may hand the level back as Decimal(2): still "manager".
+            shown = Authority(int(shown)).label
         return f"{self.trait.value} {self.operator.value.replace('_', ' ')} {shown}"
 
     def evaluate(self, profile: LeadProfile) -> CriterionResult:

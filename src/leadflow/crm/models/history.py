@@ -66,6 +66,8 @@ class ConsentChange(_History):
         CLIENT_REFUNDED = "client_refunded"
         CLIENT_LATE_PAY = "client_late_pay"
 
-    person = models.ForeignKey("crm.Person", on_delete=models.CASCADE, related_name="consent_changes")
+    person = models.ForeignKey(
+        "crm.Person", on_delete=models.CASCADE, related_name="consent_changes"
+    )
     flag = models.CharField(max_length=20, choices=Flag.choices)
     value = models.BooleanField()

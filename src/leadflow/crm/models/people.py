@@ -127,7 +127,8 @@ class Person(models.Model):
             ),
             # A prospect is never a lead with a qualification status.
             models.CheckConstraint(
-                condition=~Q(person_type=PersonType.PROSPECT) | Q(qualification_status__isnull=True),
+                condition=~Q(person_type=PersonType.PROSPECT)
+                | Q(qualification_status__isnull=True),
                 name="person_prospect_not_qualified",
             ),
         ]

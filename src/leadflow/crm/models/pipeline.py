@@ -15,10 +15,16 @@ class Opportunity(models.Model):
     stage = models.CharField(max_length=20, choices=choices(Stage), db_index=True)
     stage_entered_at = models.DateTimeField()
     setter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="set_opportunities"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="set_opportunities",
     )
     rep = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="rep_opportunities"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="rep_opportunities",
     )
     created_at = models.DateTimeField(db_index=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -33,7 +39,9 @@ class Opportunity(models.Model):
         verbose_name_plural = "opportunities"
         constraints = [
             one_of("stage", Stage, name="opportunity_stage_valid"),
-            one_of("disposition", LostDisposition, name="opportunity_disposition_valid", nullable=True),
+            one_of(
+                "disposition", LostDisposition, name="opportunity_disposition_valid", nullable=True
+            ),
             # One open sales attempt per person at a time.
             models.UniqueConstraint(
                 fields=["person"],
@@ -41,7 +49,8 @@ class Opportunity(models.Model):
                 name="one_open_opportunity_per_person",
             ),
             models.CheckConstraint(
-                condition=~Q(stage=Stage.LOST) | (~Q(lost_reason="") & Q(disposition__isnull=False)),
+                condition=~Q(stage=Stage.LOST)
+                | (~Q(lost_reason="") & Q(disposition__isnull=False)),
                 name="lost_has_reason_and_disposition",
             ),
             models.CheckConstraint(
@@ -61,7 +70,9 @@ class Opportunity(models.Model):
 class Appointment(models.Model):
     """A first-time appointment (or a rebooking); its outcome feeds the show rate."""
 
-    opportunity = models.ForeignKey(Opportunity, on_delete=models.CASCADE, related_name="appointments")
+    opportunity = models.ForeignKey(
+        Opportunity, on_delete=models.CASCADE, related_name="appointments"
+    )
     setter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments_set"
     )

@@ -28,7 +28,11 @@ class Task(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     role = models.CharField(max_length=16, choices=choices(Role))
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tasks",
     )
     due_on = models.DateField(null=True, blank=True, db_index=True)
     note = models.TextField(blank=True)

@@ -173,6 +173,7 @@ class TimelineEntry:
 class PersonDetail:
     person: Person
     avoid_entry: AvoidEntry | None
+    avoid_added_by: str
     latest_record: QualificationRecord | None
     judgment: QualificationDetail | None
     open_proposals: tuple[ProposedDisqualification, ...]
@@ -407,6 +408,7 @@ def person_detail(person_id: int) -> PersonDetail | None:
     return PersonDetail(
         person=person,
         avoid_entry=avoid_entry,
+        avoid_added_by=who(avoid_entry.added_by) if avoid_entry else "",
         latest_record=records[0] if records else None,
         judgment=_judgment(records),
         open_proposals=tuple(

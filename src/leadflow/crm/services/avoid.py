@@ -55,8 +55,12 @@ def add_to_avoid(
     tasks are closed, since nobody may work this person any more."""
     at = now_or(at)
     person = Person.objects.select_for_update().get(pk=person.pk)
-    change = people.put_on_avoid(PersonType(person.person_type), by=by.get_username(), reason=reason)
-    open_opportunity = person.opportunities.exclude(stage__in=[s.value for s in CLOSED_STAGES]).first()
+    change = people.put_on_avoid(
+        PersonType(person.person_type), by=by.get_username(), reason=reason
+    )
+    open_opportunity = person.opportunities.exclude(
+        stage__in=[s.value for s in CLOSED_STAGES]
+    ).first()
     if open_opportunity is not None:
         # Imported here: pipeline's lose path calls back into this module for disposition avoid.
         from leadflow.crm.services.pipeline import close_as_lost
@@ -86,7 +90,9 @@ def add_to_avoid(
 
 
 @transaction.atomic
-def lift_avoid(*, entry: AvoidEntry, by: User, reason: str, at: datetime | None = None) -> Person | None:
+def lift_avoid(
+    *, entry: AvoidEntry, by: User, reason: str, at: datetime | None = None
+) -> Person | None:
     """Take an entry off Avoid: admin only, with a reason, audited on the entry and the person."""
     at = now_or(at)
     entry = AvoidEntry.objects.select_for_update().get(pk=entry.pk)

@@ -9,7 +9,6 @@ from leadflow.crm.models import Person, TypeChangeRecord
 from leadflow.domain.people import TypeChange
 
 
-
 def now_or(at: datetime | None) -> datetime:
     return at or timezone.now()
 

@@ -212,4 +212,3 @@ def set_consent(
     return ConsentChange.objects.create(
         person=person, flag=flag.value, value=value, by=by, at=at, reason=reason
     )
-

@@ -106,7 +106,9 @@ def book_appointment(
     person = Person.objects.select_for_update().get(pk=person.pk)
     pipeline.check_can_book(
         person_type=PersonType(person.person_type),
-        status=QualificationStatus(person.qualification_status) if person.qualification_status else None,
+        status=QualificationStatus(person.qualification_status)
+        if person.qualification_status
+        else None,
         has_open_opportunity=person.opportunities.exclude(
             stage__in=[s.value for s in CLOSED_STAGES]
         ).exists(),
@@ -168,7 +170,9 @@ def record_appointment_outcome(
     at = now_or(at)
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.outcome:
-        raise IllegalTransition(f"this appointment's outcome is already recorded: {appointment.outcome}")
+        raise IllegalTransition(
+            f"this appointment's outcome is already recorded: {appointment.outcome}"
+        )
     opportunity = _lock(appointment.opportunity)
     details = MoveDetails(reason=reason, callback_on=callback_on)
     _apply_move(opportunity, OUTCOME_STAGE[outcome], details, by=by, at=at)
@@ -258,7 +262,11 @@ def mark_won(
     at = now_or(at)
     opportunity = _lock(opportunity)
     _apply_move(
-        opportunity, Stage.WON, MoveDetails(reason=reason, contract_value=contract_value), by=by, at=at
+        opportunity,
+        Stage.WON,
+        MoveDetails(reason=reason, contract_value=contract_value),
+        by=by,
+        at=at,
     )
     opportunity.services_bought = sorted(services_bought or [])
     opportunity.save(update_fields=["services_bought"])
@@ -334,5 +342,7 @@ def close_as_lost(
     opportunity = _lock(opportunity)
     details = MoveDetails(reason=lost_reason, lost_reason=lost_reason, disposition=disposition)
     _apply_move(opportunity, Stage.LOST, details, by=by, at=at)
-    opportunity.tasks.filter(done_at__isnull=True).update(done_at=at, note="closed: opportunity lost")
+    opportunity.tasks.filter(done_at__isnull=True).update(
+        done_at=at, note="closed: opportunity lost"
+    )
     return opportunity

@@ -35,7 +35,9 @@ def seed_defaults(playbook: q.Playbook | None = None) -> bool:
     if not NextStepSetting.objects.exists():
         NextStepSetting.objects.bulk_create(
             NextStepSetting(
-                temperature=int(t), action=s.action.value, within_business_days=s.within_business_days
+                temperature=int(t),
+                action=s.action.value,
+                within_business_days=s.within_business_days,
             )
             for t, s in DEFAULT_NEXT_STEPS.items()
         )

@@ -43,7 +43,11 @@ def qualify_person(
     Returns None when nothing was re-judged for that reason.
     """
     at = now_or(at)
-    person = Person.objects.select_for_update().select_related("company", "lead_source").get(pk=person.pk)
+    person = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("company", "lead_source")
+        .get(pk=person.pk)
+    )
     if person.person_type != PersonType.LEAD:
         raise IllegalTransition(f"only leads are qualified; this person is a {person.person_type}")
     if not force and _confirmed_unqualified(person):
@@ -73,7 +77,9 @@ def _store(
 ) -> None:
     person.qualification_status = result.status.value
     person.unqualified_reason = result.reason.value if result.reason else None
-    person.sweet_spot = Avatar.objects.filter(name=result.sweet_spot).first() if result.sweet_spot else None
+    person.sweet_spot = (
+        Avatar.objects.filter(name=result.sweet_spot).first() if result.sweet_spot else None
+    )
     person.qualification_explanation = result.explanation
     person.incomplete = result.incomplete
     person.save(
@@ -119,7 +125,9 @@ def _open_proposals(person: Person, result: q.Qualification, at: datetime) -> No
     ]
     ProposedDisqualification.objects.bulk_create(new)
     if new:
-        _ensure_task(person, Task.Kind.CONFIRM_DISQUALIFICATION, at, "; ".join(p.detail for p in new))
+        _ensure_task(
+            person, Task.Kind.CONFIRM_DISQUALIFICATION, at, "; ".join(p.detail for p in new)
+        )
 
 
 def _gather_missing_information(person: Person, result: q.Qualification, at: datetime) -> None:
@@ -131,8 +139,12 @@ def _gather_missing_information(person: Person, result: q.Qualification, at: dat
 def _ensure_task(person: Person, kind: Task.Kind, at: datetime, note: str) -> None:
     if person.tasks.filter(kind=kind, done_at__isnull=True).exists():
         return
-    due = adapters.calendar().add_business_days(at.date(), adapters.business_settings().raw_age_alert_business_days)
-    Task.objects.create(person=person, kind=kind, role=Role.SETTER, due_on=due, note=note, created_at=at)
+    due = adapters.calendar().add_business_days(
+        at.date(), adapters.business_settings().raw_age_alert_business_days
+    )
+    Task.objects.create(
+        person=person, kind=kind, role=Role.SETTER, due_on=due, note=note, created_at=at
+    )
 
 
 def _resolve(
@@ -151,7 +163,9 @@ def _resolve(
 
 def _close_confirm_task_if_done(person: Person, at: datetime) -> None:
     if not person.proposals.filter(status=ProposedDisqualification.Status.OPEN).exists():
-        person.tasks.filter(kind=Task.Kind.CONFIRM_DISQUALIFICATION, done_at__isnull=True).update(done_at=at)
+        person.tasks.filter(kind=Task.Kind.CONFIRM_DISQUALIFICATION, done_at__isnull=True).update(
+            done_at=at
+        )
 
 
 @transaction.atomic
@@ -194,8 +208,10 @@ def reject_disqualification(
     """Someone who talked to the lead disagrees: the trait is waived and the lead re-judged."""
     at = now_or(at)
     proposal = _resolve(proposal, ProposedDisqualification.Status.REJECTED, by, note, at)
-    person = Person.objects.select_for_update().select_related("company", "lead_source").get(
-        pk=proposal.person_id
+    person = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("company", "lead_source")
+        .get(pk=proposal.person_id)
     )
     person.waived_traits = sorted({*(person.waived_traits or []), proposal.trait})
     waived = frozenset(Trait(t) for t in person.waived_traits)
