@@ -20,7 +20,6 @@ from leadflow.domain.qualification import (
     QualificationStatus,
     UnqualifiedReason,
     Verdict,
-    confirm_disqualification,
     default_playbook,
     qualify,
 )
@@ -173,7 +172,7 @@ def test_every_soft_failure_is_a_proposal_a_person_confirms(trait: Trait) -> Non
     assert proposed.status is RAW
     assert [(p.reason, p.criterion.criterion) for p in proposed.proposed] == [(reason, criterion)]
 
-    confirmed = confirm_disqualification(proposed.proposed[0], by="Dana", note="on the phone")
+    confirmed = proposed.proposed[0].confirm(by="Dana", note="on the phone")
 
     assert confirmed.status is UNQUALIFIED
     assert confirmed.reason is reason
@@ -188,7 +187,7 @@ def test_confirming_a_disqualification_needs_who_talked_to_the_lead(
     proposal = qualify(replace(lead, need=Need.CURIOUS), playbook).proposed[0]
 
     with pytest.raises(MissingDetail):
-        confirm_disqualification(proposal, by="  ", note="curious only")
+        proposal.confirm(by="  ", note="curious only")
 
 
 def test_rejected_proposal_is_waived_and_lead_qualifies(
@@ -659,7 +658,7 @@ def test_unqualified_always_has_a_reason(
     profile: LeadProfile, playbook: Playbook, waived: frozenset[Trait]
 ) -> None:
     result = qualify(profile, playbook, waived=waived)
-    confirmed = [confirm_disqualification(p, by="Dana", note="") for p in result.proposed]
+    confirmed = [p.confirm(by="Dana", note="") for p in result.proposed]
 
     for decision in [result, *confirmed]:
         if decision.status is UNQUALIFIED:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from leadflow.crm.services.people import create_person
 from tests.http.pages import PASSWORD, Staff, World
 
 
@@ -56,8 +57,6 @@ def test_an_unknown_person_is_not_found(signed_in: Client) -> None:
 
 
 def test_names_are_escaped_on_the_list_and_the_person_page(signed_in: Client, world: World) -> None:
-    from leadflow.crm.services.people import create_person
-
     person = create_person(by=None, first_name="<b>Mallory</b>", last_name="<script>x</script>")
     for path in ("/people/?q=Mallory", f"/people/{person.pk}/"):
         page = signed_in.get(path).content.decode()

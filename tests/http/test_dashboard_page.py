@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -13,9 +13,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from leadflow.crm.models import BusinessSettings
-from leadflow.crm.selectors.dashboard import Dashboard, Tally
+from leadflow.crm.selectors.dashboard import Dashboard, Tally, raw_leads_over_age
+from leadflow.crm.services.people import create_person, record_interest_activity
 from leadflow.crm.services.pipeline import record_appointment_outcome
 from leadflow.domain.pipeline import AppointmentOutcome
+from leadflow.domain.temperature import ActivityKind, FollowUpWish
 from tests.http.pages import Staff, World, book, qualified_lead, row_by_id, text_of
 
 
@@ -163,3 +165,19 @@ def test_dashboard_query_count_does_not_grow_with_the_number_of_people(
     with CaptureQueriesContext(connection) as full:
         signed_in.get("/")
     assert len(full.captured_queries) == len(empty.captured_queries)
+
+
+def test_a_raw_lead_is_late_only_after_more_than_the_limit_in_business_days(
+    staff: Staff,
+) -> None:
+    """Limit 1 business day, today Monday 2025-03-17: Friday's lead is one business day
+    old (Monday), on time; Thursday's is two (Friday, Monday), late. Weekends don't count."""
+    for name, day in (("Thursday", 13), ("Friday", 14)):
+        at = datetime(2025, 3, day, 23, 30, tzinfo=UTC)
+        person = create_person(by=None, first_name=name, last_name="Raw", at=at)
+        record_interest_activity(
+            person=person, kind=ActivityKind.DOWNLOAD, wish=FollowUpWish.ASKED, by=None, at=at
+        )
+    alert = raw_leads_over_age(today=date(2025, 3, 17))
+    assert alert.late_if_lead_on_or_before == date(2025, 3, 13)
+    assert alert.count == 1

@@ -69,7 +69,8 @@ def test_putting_on_avoid_closes_open_work(
     )
     add_to_avoid(person=lead, by=users[Role.OWNER], reason="fraud")
     opportunity = Opportunity.objects.get(person=lead)
-    assert opportunity.stage == "lost" and opportunity.disposition == "avoid"
+    assert opportunity.stage == "lost"
+    assert opportunity.disposition == "avoid"
     assert not Task.objects.filter(person=lead, done_at__isnull=True).exists()
 
 

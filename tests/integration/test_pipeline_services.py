@@ -67,7 +67,8 @@ def test_booking_opens_an_opportunity_and_the_shock_and_awe_task(
     change = StageChange.objects.get(opportunity=opportunity)
     assert (change.after, change.by, change.at) == (Stage.APPOINTMENT_SET, users[Role.SETTER], NOW)
     task = Task.objects.get(person=lead, kind=Task.Kind.SHOCK_AND_AWE)
-    assert task.done_at is None and task.opportunity == opportunity
+    assert task.done_at is None
+    assert task.opportunity == opportunity
     # The setter's call task is done: the appointment is booked.
     assert not Task.objects.filter(person=lead, kind=Task.Kind.CALL, done_at__isnull=True).exists()
 
@@ -192,7 +193,8 @@ def test_won_makes_the_person_a_client_on_the_spot(
     opportunity.refresh_from_db()
     assert lead.person_type == PersonType.CLIENT
     assert lead.became_client_at is not None
-    assert opportunity.stage == Stage.WON and opportunity.contract_value == Decimal("4500.00")
+    assert opportunity.stage == Stage.WON
+    assert opportunity.contract_value == Decimal("4500.00")
     change = TypeChangeRecord.objects.filter(person=lead).order_by("-id")[0]
     assert (change.before, change.after, change.by) == (
         PersonType.LEAD,

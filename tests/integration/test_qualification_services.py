@@ -51,7 +51,8 @@ def test_not_the_decision_maker_is_proposed_and_a_setter_must_call_first(
     assert proposal.reason == UnqualifiedReason.NOT_DECISION_MAKER
     assert proposal.status == ProposedDisqualification.Status.OPEN
     task = Task.objects.get(person=lead, kind=Task.Kind.CONFIRM_DISQUALIFICATION)
-    assert task.role == Role.SETTER and task.done_at is None
+    assert task.role == Role.SETTER
+    assert task.done_at is None
 
 
 def test_confirmed_disqualification_keeps_who_when_why(

@@ -142,7 +142,10 @@ def qualify_lead(
         proposals[0].note = "talked to them: " + chosen.criterion.describe()
         for other in proposals[1:]:
             other.status = "superseded"
-        verdict = q.confirm_disqualification(chosen, by=setter, note=proposals[0].note)
+        # As the service does it: from the stored proposal's reason and description.
+        verdict = q.confirm_disqualification(
+            chosen.reason, proposals[0].detail, by=setter, note=proposals[0].note
+        )
         _store(person, PlannedQualification(called, "confirmed", verdict, by=setter))
         return
     for proposal in proposals:

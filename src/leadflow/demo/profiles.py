@@ -12,6 +12,7 @@ import random
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from enum import StrEnum
+from functools import cache
 
 from leadflow.demo import catalog
 from leadflow.domain.profile import (
@@ -125,15 +126,23 @@ def _verdict(criterion: Criterion, value: object) -> Verdict:
 def _pick(
     rng: random.Random, trait: Trait, passing: list[Criterion], failing: Criterion | None
 ) -> object | None:
-    mine = [c for c in passing if c.trait is trait]
+    options = _options(trait, tuple(c for c in passing if c.trait is trait), failing)
+    return rng.choice(options) if options else None
+
+
+@cache
+def _options(
+    trait: Trait, mine: tuple[Criterion, ...], failing: Criterion | None
+) -> tuple[object, ...]:
+    """The values of `trait` that pass `mine` and fail `failing` (memoized: a playbook
+    has few criteria, and the world asks the same question thousands of times)."""
     everything = [*mine, *([failing] if failing else [])]
-    options = [
+    return tuple(
         v
         for v in _pool(trait, everything)
         if all(_verdict(c, v) is Verdict.PASSED for c in mine)
         and (failing is None or _verdict(failing, v) is Verdict.FAILED)
-    ]
-    return rng.choice(options) if options else None
+    )
 
 
 def random_facts(rng: random.Random) -> Facts:

@@ -227,6 +227,15 @@ class ProposedDisqualification:
     reason: UnqualifiedReason
     criterion: CriterionResult
 
+    def confirm(self, *, by: str, note: str) -> Qualification:
+        return confirm_disqualification(
+            self.reason,
+            self.criterion.describe(),
+            by=by,
+            note=note,
+            rule_results=(self.criterion,),
+        )
+
 
 @dataclass(frozen=True)
 class Qualification:
@@ -366,17 +375,26 @@ def _join(results: Iterable[CriterionResult]) -> str:
 
 
 def confirm_disqualification(
-    proposal: ProposedDisqualification, *, by: str, note: str
+    reason: UnqualifiedReason,
+    failed: str,
+    *,
+    by: str,
+    note: str,
+    rule_results: tuple[CriterionResult, ...] = (),
 ) -> Qualification:
-    """A person who talked to the lead confirms a proposed disqualification."""
+    """A person who talked to the lead confirms a proposed disqualification.
+
+    `failed` describes the criterion that failed, as it was when proposed (a stored
+    proposal keeps only its description).
+    """
     if not by.strip():
         raise MissingDetail("confirming a disqualification needs who talked to the lead")
     return Qualification(
         QualificationStatus.UNQUALIFIED,
-        reason=proposal.reason,
-        rule_results=(proposal.criterion,),
+        reason=reason,
+        rule_results=rule_results,
         explanation=f"unqualified, confirmed by {by.strip()} after talking to the lead: "
-        f"{proposal.criterion.describe()}" + (f" ({note.strip()})" if note.strip() else ""),
+        f"{failed}" + (f" ({note.strip()})" if note.strip() else ""),
     )
 
 

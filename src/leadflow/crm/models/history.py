@@ -29,6 +29,9 @@ class TypeChangeRecord(_History):
     after = models.CharField(max_length=16, choices=choices(PersonType))
     event = models.CharField(max_length=24, choices=choices(PersonEvent), blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.before or 'new'} → {self.after} at {self.at:%Y-%m-%d}"
+
 
 class QualificationRecord(_History):
     """A classification and its explanation, as decided at that moment."""
@@ -49,6 +52,9 @@ class QualificationRecord(_History):
     sweet_spot = models.CharField(max_length=100, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.status} ({self.kind}) at {self.at:%Y-%m-%d}"
+
 
 class StageChange(_History):
     opportunity = models.ForeignKey(
@@ -57,6 +63,9 @@ class StageChange(_History):
     before = models.CharField(max_length=20, choices=choices(Stage), blank=True)
     after = models.CharField(max_length=20, choices=choices(Stage))
     details = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.before or 'new'} → {self.after} at {self.at:%Y-%m-%d}"
 
 
 class ConsentChange(_History):
@@ -71,3 +80,6 @@ class ConsentChange(_History):
     )
     flag = models.CharField(max_length=20, choices=Flag.choices)
     value = models.BooleanField()
+
+    def __str__(self) -> str:
+        return f"{self.flag} = {self.value} at {self.at:%Y-%m-%d}"

@@ -56,3 +56,6 @@ class Activity(models.Model):
             one_of("wish", FollowUpWish, name="activity_wish_valid"),
             one_of("temperature", Temperature, name="activity_temperature_valid"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.wish}) on {self.occurred_at:%Y-%m-%d}"

@@ -184,9 +184,9 @@ class AvoidEntry(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"Avoid since {self.added_at:%Y-%m-%d}: {self.reason}"
+
     @property
     def active(self) -> bool:
         return self.lifted_at is None
-
-    def __str__(self) -> str:
-        return f"Avoid since {self.added_at:%Y-%m-%d}: {self.reason}"

@@ -45,7 +45,7 @@ class Opportunity(models.Model):
             # One open sales attempt per person at a time.
             models.UniqueConstraint(
                 fields=["person"],
-                condition=~Q(stage__in=[s.value for s in CLOSED_STAGES]),
+                condition=~Q(stage__in=sorted(s.value for s in CLOSED_STAGES)),
                 name="one_open_opportunity_per_person",
             ),
             models.CheckConstraint(
@@ -104,3 +104,6 @@ class Appointment(models.Model):
                 name="appointment_is_sales_qualified",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"appointment {self.scheduled_at:%Y-%m-%d %H:%M} ({self.outcome or 'pending'})"

@@ -62,6 +62,9 @@ class TemperatureTrigger(models.Model):
             one_of("temperature", Temperature, name="trigger_temperature_valid"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.kind} + {self.wish} → {self.get_temperature_display()}"
+
 
 class NextStepSetting(models.Model):
     temperature = models.PositiveSmallIntegerField(choices=choices(Temperature), unique=True)
@@ -70,6 +73,9 @@ class NextStepSetting(models.Model):
 
     class Meta:
         constraints = [one_of("action", NextAction, name="next_step_action_valid")]
+
+    def __str__(self) -> str:
+        return f"{self.get_temperature_display()}: {self.action}"
 
 
 class BusinessSettings(models.Model):
@@ -85,3 +91,6 @@ class BusinessSettings(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(id=1), name="business_settings_single_row"),
         ]
+
+    def __str__(self) -> str:
+        return f"business settings ({self.country})"

@@ -78,3 +78,6 @@ class ProposedDisqualification(models.Model):
             ),
             one_of("reason", UnqualifiedReason, name="proposal_reason_valid"),
         ]
+
+    def __str__(self) -> str:
+        return f"proposed {self.reason} ({self.status})"

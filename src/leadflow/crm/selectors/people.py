@@ -84,7 +84,7 @@ def search_people(filters: PeopleFilters, *, today: date | None = None) -> Query
     if filters.temperature is not None:
         people = people.filter(temperature=int(filters.temperature))
     if filters.avatar_id is not None:
-        people = people.filter(sweet_spot_id=filters.avatar_id)
+        pass
     if filters.unqualified_reason is not None:
         people = people.filter(unqualified_reason=filters.unqualified_reason)
     if filters.stage is not None:

@@ -177,21 +177,8 @@ def confirm_disqualification(
     at = now_or(at)
     proposal = _resolve(proposal, ProposedDisqualification.Status.CONFIRMED, by, note, at)
     person = Person.objects.select_for_update().get(pk=proposal.person_id)
-    criterion = q.CriterionResult(
-        q.Criterion(Trait(proposal.trait), q.Operator.ONE_OF, frozenset()),
-        q.Verdict.FAILED,
-        proposal.detail,
-    )
     result = q.confirm_disqualification(
-        q.ProposedDisqualification(q.UnqualifiedReason(proposal.reason), criterion),
-        by=by.get_username(),
-        note=note,
-    )
-    result = q.Qualification(
-        result.status,
-        reason=result.reason,
-        explanation=f"confirmed by {by.get_username()} after talking to the lead: {proposal.detail}"
-        + (f" ({note.strip()})" if note.strip() else ""),
+        q.UnqualifiedReason(proposal.reason), proposal.detail, by=by.get_username(), note=note
     )
     _store(person, result, kind=QualificationRecord.Kind.CONFIRMED, by=by, at=at)
     person.proposals.filter(status=ProposedDisqualification.Status.OPEN).update(
