@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from leadflow.domain.defaults import default_playbook
 from leadflow.domain.errors import MissingDetail
 from leadflow.domain.profile import Authority, LeadProfile, Need, Outsourcing, SwitchReason, Trait
 from leadflow.domain.qualification import (
@@ -20,7 +21,6 @@ from leadflow.domain.qualification import (
     QualificationStatus,
     UnqualifiedReason,
     Verdict,
-    default_playbook,
     qualify,
 )
 

@@ -286,7 +286,12 @@ class DealDesk:
             person.became_client_at = at
             person.type_changes.append(
                 PlannedTypeChange(
-                    change.before.value, change.after.value, change.event.value, at, change.reason, opp.rep
+                    change.before.value,
+                    change.after.value,
+                    change.event.value,
+                    at,
+                    change.reason,
+                    opp.rep,
                 )
             )
         close_tasks(person, at, "closed: deal won", kinds=PROSPECTING_TASKS)

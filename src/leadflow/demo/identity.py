@@ -17,7 +17,14 @@ from leadflow.domain.normalize import normalize_company_name, normalize_email, n
 from leadflow.domain.profile import authority_from_title
 
 _ALL_AREA_CODES = tuple(
-    sorted({code for places in catalog.PLACES_BY_REGION.values() for p in places for code in p.area_codes})
+    sorted(
+        {
+            code
+            for places in catalog.PLACES_BY_REGION.values()
+            for p in places
+            for code in p.area_codes
+        }
+    )
 )
 
 

@@ -40,13 +40,13 @@ _TASK_FOR_ACTION = {
     NextAction.PERSONAL_FOLLOW_UP: "personal_follow_up",
 }
 # Tasks that only make sense while we still try to get a first appointment.
-PROSPECTING_TASKS = frozenset({"call", "personal_follow_up", "callback", "confirm_disqualification"})
+PROSPECTING_TASKS = frozenset(
+    {"call", "personal_follow_up", "callback", "confirm_disqualification"}
+)
 
 
 def domain_activities(activities: Iterable[PlannedActivity]) -> list[InterestActivity]:
-    return [
-        InterestActivity(a.kind, a.wish, a.at.date(), a.problem_indicators) for a in activities
-    ]
+    return [InterestActivity(a.kind, a.wish, a.at.date(), a.problem_indicators) for a in activities]
 
 
 def add_activity(person: PlannedPerson, config: Config, activity: PlannedActivity) -> None:
@@ -92,7 +92,12 @@ def _store(person: PlannedPerson, record: PlannedQualification) -> None:
 
 
 def _alert_task(
-    person: PlannedPerson, clock: Clock, config: Config, kind: str, note: str, at_: PlannedQualification
+    person: PlannedPerson,
+    clock: Clock,
+    config: Config,
+    kind: str,
+    note: str,
+    at_: PlannedQualification,
 ) -> PlannedTask:
     due = clock.calendar.add_business_days(at_.at.date(), config.raw_age_alert_days)
     task = PlannedTask(kind, Role.SETTER.value, due, note, at_.at)
@@ -116,16 +121,25 @@ def qualify_lead(
     _store(person, first)
     if result.incomplete:
         missing = ", ".join(t.value.replace("_", " ") for t in result.missing)
-        _alert_task(person, clock, config, "gather_missing_information", f"missing: {missing}", first)
+        _alert_task(
+            person, clock, config, "gather_missing_information", f"missing: {missing}", first
+        )
     if not result.proposed:
         return
     proposals = [
-        PlannedProposal(p.criterion.criterion.trait.value, p.reason.value, p.criterion.describe(), first.at)
+        PlannedProposal(
+            p.criterion.criterion.trait.value, p.reason.value, p.criterion.describe(), first.at
+        )
         for p in result.proposed
     ]
     person.proposals.extend(proposals)
     task = _alert_task(
-        person, clock, config, "confirm_disqualification", "; ".join(p.detail for p in proposals), first
+        person,
+        clock,
+        config,
+        "confirm_disqualification",
+        "; ".join(p.detail for p in proposals),
+        first,
     )
     rng = clock.rng
     called = clock.after(first.at, 1, 6)

@@ -39,9 +39,22 @@ from leadflow.domain.profile import Trait
 from leadflow.domain.qualification import Operator
 from leadflow.domain.temperature import ActivityKind, FollowUpWish, Temperature
 
-_AIMS = (Aim.SWEET_SPOT, Aim.QUALIFIED, Aim.QUALIFIED_VAGUE, Aim.HARD_FAIL, Aim.SOFT_FAIL, Aim.INCOMPLETE)
+_AIMS = (
+    Aim.SWEET_SPOT,
+    Aim.QUALIFIED,
+    Aim.QUALIFIED_VAGUE,
+    Aim.HARD_FAIL,
+    Aim.SOFT_FAIL,
+    Aim.INCOMPLETE,
+)
 _AIM_WEIGHTS = (32, 16, 6, 14, 20, 12)
-_ORIGINS = (catalog.RENTED_LIST, catalog.WEBINAR, catalog.TRADE_SHOW, catalog.WEBSITE, catalog.REFERRAL)
+_ORIGINS = (
+    catalog.RENTED_LIST,
+    catalog.WEBINAR,
+    catalog.TRADE_SHOW,
+    catalog.WEBSITE,
+    catalog.REFERRAL,
+)
 _ORIGIN_WEIGHTS = (12, 22, 14, 40, 12)
 _WISHES = tuple(FollowUpWish)
 # Business days between booking and now that let a pinned opportunity reach its stage.
@@ -73,7 +86,12 @@ def plan_world(
             builder.lead()
         if tick is not None:
             tick()
-    return World(now=now, campaigns=builder.campaigns, companies=builder.directory.companies, people=builder.people)
+    return World(
+        now=now,
+        campaigns=builder.campaigns,
+        companies=builder.directory.companies,
+        people=builder.people,
+    )
 
 
 class _Builder:
@@ -98,7 +116,9 @@ class _Builder:
     def _of(self, source: str) -> list[PlannedCampaign]:
         return [c for c in self.campaigns if c.source == source]
 
-    def _new_person(self, facts: Facts, company: int | None = None, **fields: object) -> PlannedPerson:
+    def _new_person(
+        self, facts: Facts, company: int | None = None, **fields: object
+    ) -> PlannedPerson:
         rng = self.rng
         person = self.directory.person(
             facts,
@@ -132,7 +152,9 @@ class _Builder:
                 colleagues.append(person.company)
         else:
             at = clock.between(clock.start, clock.now)
-            person = self._new_person(random_facts(rng), created_at=at, created_by=self.staff.setters[0])
+            person = self._new_person(
+                random_facts(rng), created_at=at, created_by=self.staff.setters[0]
+            )
         if rng.random() < 0.05:
             at = clock.days_after(person.created_at, 10, 300)
             if clock.past(at):
@@ -176,7 +198,11 @@ class _Builder:
         first = self._first_activity(campaign, spec, before=pin_at)
         avatars = len(config.playbook.avatars)
         facts, result = draw_lead(
-            rng, aim, config.playbook, avatar=rng.randrange(max(1, avatars)), lead_source=campaign.source
+            rng,
+            aim,
+            config.playbook,
+            avatar=rng.randrange(max(1, avatars)),
+            lead_source=campaign.source,
         )
         listed = origin == catalog.RENTED_LIST  # a prospect from the list who responded
         person = self._new_person(
@@ -214,7 +240,9 @@ class _Builder:
         if before is not None:
             at = clock.days_after(before, -15, -3)
         elif spec.source in (catalog.WEBINAR, catalog.TRADE_SHOW):
-            at = started + timedelta(days=rng.choice((0, 0, 1)) if spec.kind is ActivityKind.TRADE_SHOW else 0)
+            at = started + timedelta(
+                days=rng.choice((0, 0, 1)) if spec.kind is ActivityKind.TRADE_SHOW else 0
+            )
             by = self.staff.marketing  # the attendee list was imported
         elif spec.source == catalog.RENTED_LIST:
             at = clock.days_after(started, 14, 240)
@@ -277,7 +305,11 @@ class _Builder:
         downloads = self._of(catalog.WEBSITE)
         last_day = first.date()
         for at, call in sorted(moments):
-            if at.date() <= last_day or not clock.past(at) or (booking is not None and at >= booking):
+            if (
+                at.date() <= last_day
+                or not clock.past(at)
+                or (booking is not None and at >= booking)
+            ):
                 continue
             campaign: str | None = None
             source = person.lead_source
@@ -291,11 +323,20 @@ class _Builder:
                 wish, campaign, source = rng.choice(_WISHES), pick.name, pick.source
             last_day = at.date()
             activity = PlannedActivity(
-                kind, wish, at, campaign, source, Temperature.COLD, self._problems(), _note(kind, campaign)
+                kind,
+                wish,
+                at,
+                campaign,
+                source,
+                Temperature.COLD,
+                self._problems(),
+                _note(kind, campaign),
             )
             add_activity(person, self.config, activity)
 
-    def _sell(self, person: PlannedPerson, booking: datetime, facts: Facts, goal: Stage | None) -> None:
+    def _sell(
+        self, person: PlannedPerson, booking: datetime, facts: Facts, goal: Stage | None
+    ) -> None:
         rng, clock = self.rng, self.clock
         seats = facts.employees or 15
         opp = self.desk.book(person, booking, seats=seats, goal=goal)
@@ -304,7 +345,11 @@ class _Builder:
             again = clock.days_after(opp.closed_at, 100, 240)
             if clock.past(again):
                 self.desk.book(person, again, seats=seats)
-        if person.person_type == PersonType.CLIENT and person.became_client_at and rng.random() < 0.12:
+        if (
+            person.person_type == PersonType.CLIENT
+            and person.became_client_at
+            and rng.random() < 0.12
+        ):
             upsell = clock.days_after(person.became_client_at, 60, 200)
             if clock.past(upsell):
                 self.desk.book(person, upsell, seats=seats)
@@ -316,7 +361,12 @@ class _Builder:
         if person.person_type == PersonType.LEAD and rng.random() < 0.025:
             at = clock.between(person.qualifications[-1].at + timedelta(days=1), clock.now)
             if clock.past(at) and at > person.qualifications[-1].at:
-                put_on_avoid(person, by=rng.choice(staff.setters), reason=rng.choice(catalog.AVOID_LEAD), at=at)
+                put_on_avoid(
+                    person,
+                    by=rng.choice(staff.setters),
+                    reason=rng.choice(catalog.AVOID_LEAD),
+                    at=at,
+                )
         elif person.person_type == PersonType.CLIENT and person.became_client_at:
             self._client_flags(person, person.became_client_at)
 

@@ -84,7 +84,7 @@ def search_people(filters: PeopleFilters, *, today: date | None = None) -> Query
     if filters.temperature is not None:
         people = people.filter(temperature=int(filters.temperature))
     if filters.avatar_id is not None:
-        pass
+        people = people.filter(sweet_spot_id=filters.avatar_id)
     if filters.unqualified_reason is not None:
         people = people.filter(unqualified_reason=filters.unqualified_reason)
     if filters.stage is not None:
@@ -376,7 +376,7 @@ def _timeline(person: Person, records: list[QualificationRecord]) -> tuple[Timel
                 )
             )
     # Ties keep cause before effect (activity, type change, judgment), shown newest first.
-    ordered = sorted(enumerate(entries), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
+    ordered = sorted(enumerate(entries), key=lambda pair: (pair[1].at, pair[0]))
     return tuple(entry for _, entry in ordered)
 
 

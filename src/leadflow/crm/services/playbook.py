@@ -14,6 +14,7 @@ from leadflow.crm.models import (
 )
 from leadflow.crm.roles import ensure_role_groups
 from leadflow.domain import qualification as q
+from leadflow.domain.defaults import default_playbook
 from leadflow.domain.temperature import DEFAULT_NEXT_STEPS, DEFAULT_TRIGGERS
 
 
@@ -43,7 +44,7 @@ def seed_defaults(playbook: q.Playbook | None = None) -> bool:
         )
         wrote = True
     if not Criterion.objects.exists() and not Avatar.objects.exists():
-        store_playbook(playbook or q.default_playbook())
+        store_playbook(playbook or default_playbook())
         wrote = True
     return wrote
 
