@@ -402,9 +402,9 @@ class _Builder:
 
 def _offered(config: Config) -> tuple[str, ...]:
     for c in config.playbook.rules:
-        if c.trait is Trait.SERVICES_WANTED and c.operator is Operator.ONE_OF:
-            if isinstance(c.value, frozenset):
-                return tuple(sorted(c.value))
+        one_of = c.trait is Trait.SERVICES_WANTED and c.operator is Operator.ONE_OF
+        if one_of and isinstance(c.value, frozenset):
+            return tuple(sorted(c.value))
     return catalog.SERVICES_WE_SELL
 
 

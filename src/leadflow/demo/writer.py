@@ -41,7 +41,7 @@ Step = Callable[[str], None]
 
 
 def _bulk(model: type[M], rows: Iterable[M]) -> list[M]:
-    return model.objects.bulk_create(list(rows), batch_size=BATCH)
+    return model._default_manager.bulk_create(list(rows), batch_size=BATCH)
 
 
 def write_world(world: World, *, users: dict[str, User], step: Step) -> dict[str, int]:
@@ -97,7 +97,7 @@ def write_world(world: World, *, users: dict[str, User], step: Step) -> dict[str
             Opportunity(
                 person=row,
                 stage=o.stage,
-                stage_entered_at=o.stage_entered_at,
+                stage_entered_at=o.stage_entered_at or o.created_at,
                 setter=who(o.setter),
                 rep=who(o.rep),
                 created_at=o.created_at,
@@ -178,7 +178,10 @@ def write_world(world: World, *, users: dict[str, User], step: Step) -> dict[str
                 status=r.result.status.value,
                 unqualified_reason=r.result.reason.value if r.result.reason else None,
                 sweet_spot=r.result.sweet_spot or "",
-                details=_details(r.result, opp_of.get((id(plan), r.opportunity))),
+                details=_details(
+                    r.result,
+                    opp_of[(id(plan), r.opportunity)] if r.opportunity is not None else None,
+                ),
                 reason=r.result.explanation,
                 by=who(r.by),
                 at=r.at,

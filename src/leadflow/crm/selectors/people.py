@@ -376,7 +376,7 @@ def _timeline(person: Person, records: list[QualificationRecord]) -> tuple[Timel
                 )
             )
     # Ties keep cause before effect (activity, type change, judgment), shown newest first.
-    ordered = sorted(enumerate(entries), key=lambda pair: (pair[1].at, pair[0]))
+    ordered = sorted(enumerate(entries), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
     return tuple(entry for _, entry in ordered)
 
 
