@@ -34,7 +34,10 @@ class PeopleFilterForm(forms.Form):
         choices=_ANY + [(str(int(t)), t.label) for t in Temperature],
     )
     avatar = forms.ModelChoiceField(
-        required=False, queryset=Avatar.objects.order_by("priority", "id"), label="Sweet spot"
+        required=False,
+        queryset=Avatar.objects.order_by("priority", "id"),
+        label="Sweet spot",
+        empty_label="any",
     )
     reason = forms.ChoiceField(
         required=False,

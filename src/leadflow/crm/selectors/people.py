@@ -156,6 +156,8 @@ class OpportunityLine:
     opportunity: Opportunity
     stage: str
     is_open: bool
+    setter: str
+    rep: str
     history: tuple[StageLine, ...]  # newest first
     appointments: tuple[Appointment, ...]
 
@@ -274,6 +276,16 @@ def _stage_label(value: str) -> str:
     return Stage(value).label if value else ""
 
 
+def _stage_details(change: StageChange) -> tuple[tuple[str, str], ...]:
+    """What the move recorded beyond its reason (callback date, value...), each once."""
+    details = change.details if isinstance(change.details, dict) else {}
+    return tuple(
+        (key.replace("_", " "), str(value))
+        for key, value in sorted(details.items())
+        if str(value) != change.reason
+    )
+
+
 def _opportunities(person: Person) -> tuple[OpportunityLine, ...]:
     rows = (
         Opportunity.objects.filter(person=person)
@@ -297,6 +309,8 @@ def _opportunities(person: Person) -> tuple[OpportunityLine, ...]:
             opportunity=o,
             stage=Stage(o.stage).label,
             is_open=o.is_open,
+            setter=who(o.setter) if o.setter_id else "",
+            rep=who(o.rep) if o.rep_id else "",
             history=tuple(
                 StageLine(
                     at=c.at,
@@ -304,9 +318,7 @@ def _opportunities(person: Person) -> tuple[OpportunityLine, ...]:
                     before=_stage_label(c.before),
                     after=_stage_label(c.after),
                     reason=c.reason,
-                    details=tuple(
-                        (k.replace("_", " "), str(v)) for k, v in sorted((c.details or {}).items())
-                    ),
+                    details=_stage_details(c),
                 )
                 for c in o.stage_changes.all()
             ),
@@ -316,16 +328,13 @@ def _opportunities(person: Person) -> tuple[OpportunityLine, ...]:
     )
 
 
-def _type_label(value: str) -> str:
-    return PersonType(value).value if value else "new"
-
-
 def _timeline(person: Person, records: list[QualificationRecord]) -> tuple[TimelineEntry, ...]:
     """Activities, type changes, qualification records, consent changes and Avoid
     entries of one person, newest first: who, when, why."""
     entries: list[TimelineEntry] = []
     for a in Activity.objects.filter(person=person).select_related("recorded_by", "campaign"):
         where = f" ({a.campaign.name})" if a.campaign else ""
+        why = [a.note, *(f"problem: {p}" for p in a.problem_indicators or [])]
         entries.append(
             TimelineEntry(
                 a.occurred_at,
@@ -333,15 +342,13 @@ def _timeline(person: Person, records: list[QualificationRecord]) -> tuple[Timel
                 f"{a.get_kind_display()}{where}: follow-up wish {a.wish}, "
                 f"{Temperature(a.temperature).label}",
                 who(a.recorded_by),
-                "; ".join([a.note, *(f"problem: {p}" for p in a.problem_indicators or [])]).strip(
-                    "; "
-                ),
+                "; ".join(part for part in why if part),
             )
         )
     for t in TypeChangeRecord.objects.filter(person=person).select_related("by"):
         entries.append(
             TimelineEntry(
-                t.at, "type", f"Type {_type_label(t.before)} → {t.after}", who(t.by), t.reason
+                t.at, "type", f"Type {t.before or 'new'} → {t.after}", who(t.by), t.reason
             )
         )
     for r in records:
