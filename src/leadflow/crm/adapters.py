@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 
+from django.utils import timezone
+
 from leadflow.crm.models import (
     Activity,
     Avatar,
@@ -92,7 +94,7 @@ def channel_subject(
         has_postal_address=person.has_postal_address,
         client_refunded=person.client_refunded,
         client_late_pay=person.client_late_pay,
-        avoid_since=avoid_entry.added_at.date() if avoid_entry else None,
+        avoid_since=timezone.localdate(avoid_entry.added_at) if avoid_entry else None,
         avoid_reason=avoid_entry.reason if avoid_entry else "",
     )
 
@@ -144,8 +146,8 @@ def next_steps() -> dict[Temperature, NextStep]:
 
 
 def business_settings() -> BusinessSettings:
-    settings, _ = BusinessSettings.objects.get_or_create(id=1)
-    return settings
+    """The stored settings, or the defaults while none are stored (a read never writes)."""
+    return BusinessSettings.objects.filter(id=1).first() or BusinessSettings(id=1)
 
 
 def calendar() -> BusinessCalendar:

@@ -43,6 +43,12 @@ class UnqualifiedReason(StrEnum):
     WANTS_WHAT_WE_DONT_SELL = "wants_what_we_dont_sell"
     OTHER = "other"
 
+    @property
+    def label(self) -> str:
+        if self is UnqualifiedReason.WANTS_WHAT_WE_DONT_SELL:
+            return "wants what we don't sell"
+        return self.value.replace("_", " ")
+
 
 class Operator(StrEnum):
     ONE_OF = "one_of"  # value in the set (for a set-valued trait: shares a member)

@@ -8,7 +8,14 @@ from django.db.models import CheckConstraint, Q
 
 
 def choices(enum: type[Enum]) -> list[tuple[str | int, str]]:
-    return [(m.value, m.name.replace("_", " ").capitalize()) for m in enum]
+    """Value and label; an enum member's own `label` wins over one made from its name."""
+    return [(m.value, _label(m)) for m in enum]
+
+
+def _label(member: Enum) -> str:
+    label = getattr(member, "label", None)
+    text = str(label) if isinstance(label, str) else member.name.replace("_", " ").lower()
+    return text[:1].upper() + text[1:]
 
 
 def one_of(field: str, enum: type[Enum], *, name: str, nullable: bool = False) -> CheckConstraint:

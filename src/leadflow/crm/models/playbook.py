@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 
@@ -84,7 +86,9 @@ class BusinessSettings(models.Model):
     country = models.CharField(max_length=2, default="US")
     subdivision = models.CharField(max_length=10, blank=True)
     raw_age_alert_business_days = models.PositiveSmallIntegerField(default=1)
-    show_rate_threshold = models.DecimalField(max_digits=4, decimal_places=2, default=0.5)
+    show_rate_threshold = models.DecimalField(
+        max_digits=4, decimal_places=2, default=Decimal("0.50")
+    )
 
     class Meta:
         verbose_name_plural = "business settings"

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from leadflow.crm.models import AvoidEntry, Person, Task
 from leadflow.crm.roles import roles_of
@@ -44,7 +45,8 @@ def raise_if_avoided(
         company_domain=company_domain,
     )
     if entry is not None:
-        raise OnAvoidList(f"on the Avoid list since {entry.added_at:%Y-%m-%d} ({entry.reason})")
+        since = timezone.localdate(entry.added_at)
+        raise OnAvoidList(f"on the Avoid list since {since:%Y-%m-%d} ({entry.reason})")
 
 
 @transaction.atomic
