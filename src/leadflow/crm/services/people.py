@@ -12,6 +12,7 @@ from leadflow.crm import adapters
 from leadflow.crm.models import Activity, Campaign, Company, ConsentChange, Person, Source, Task
 from leadflow.crm.services.avoid import raise_if_avoided
 from leadflow.crm.services.common import now_or, record_type_change
+from leadflow.crm.services.qualification import qualify_person
 from leadflow.domain import people
 from leadflow.domain.errors import OnAvoidList
 from leadflow.domain.normalize import (
@@ -163,8 +164,6 @@ def record_interest_activity(
     if reading is not None and person.person_type == PersonType.LEAD:
         _schedule_next_step(person, reading.temperature, at)
     if became_lead:
-        from leadflow.crm.services.qualification import qualify_person
-
         qualify_person(person=person, by=by, at=at)
     return activity
 

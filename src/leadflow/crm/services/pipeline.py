@@ -18,6 +18,7 @@ from leadflow.crm.models import (
     StageChange,
     Task,
 )
+from leadflow.crm.services.avoid import add_to_avoid
 from leadflow.crm.services.common import now_or, record_type_change
 from leadflow.domain import people, pipeline
 from leadflow.domain.errors import IllegalTransition
@@ -295,8 +296,6 @@ def mark_lost(
     """Lost, with a reason; the person goes back to nurture, to Unqualified, or to Avoid."""
     at = now_or(at)
     if disposition is LostDisposition.AVOID:
-        from leadflow.crm.services.avoid import add_to_avoid
-
         # add_to_avoid closes the open opportunity as lost with disposition avoid.
         add_to_avoid(person=opportunity.person, by=by, reason=lost_reason, at=at)
         return Opportunity.objects.get(pk=opportunity.pk)
