@@ -119,7 +119,7 @@ TITLES = (
 
 EMPLOYEE_COUNTS = (2, 4, 6, 8, 12, 15, 18, 25, 30, 40, 55, 70, 85, 120, 160, 220, 300, 420, 650)
 MONTHLY_BUDGETS = tuple(
-    Decimal(v) for v in (300, 600, 900, 1500, 2500, 3500, 5000, 6500, 8000, 12000, 20000)
+    Decimal(f"{v}.00") for v in (300, 600, 900, 1500, 2500, 3500, 5000, 6500, 8000, 12000, 20000)
 )
 OUTSOURCING = tuple(Outsourcing)
 SWITCH_REASONS = tuple(SwitchReason)
@@ -252,3 +252,17 @@ AVOID_CLIENT = (
     "fired client: unpaid invoices sent to collections",
     "fired client: abusive to our technicians",
 )
+
+_ACTIVITY_NOTES = {
+    ActivityKind.EVENT_ATTENDED: "attended",
+    ActivityKind.TRADE_SHOW: "visited our booth",
+    ActivityKind.DOWNLOAD: "downloaded",
+    ActivityKind.NEWSLETTER_SIGNUP: "signed up",
+    ActivityKind.WEB_FORM: "filled in the contact form",
+    ActivityKind.INBOUND_CALL: "called us",
+}
+
+
+def activity_note(kind: ActivityKind, campaign: str | None) -> str:
+    text = _ACTIVITY_NOTES.get(kind, kind.value.replace("_", " "))
+    return f"{text} ({campaign})" if campaign else text

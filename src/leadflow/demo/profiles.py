@@ -186,7 +186,7 @@ def _aimed(
     if failing is not None:
         passing.remove(failing)
     changes: dict[str, object] = {}
-    for trait in {c.trait for c in [*passing, *([failing] if failing else [])]}:
+    for trait in sorted({c.trait for c in [*passing, *([failing] if failing else [])]}):
         if trait in _FIELD:
             value = _pick(
                 rng, trait, passing, failing if failing and failing.trait is trait else None

@@ -6,8 +6,10 @@ extra setters and reps exist so the funnel has people to compare; they cannot lo
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 
 from leadflow.demo.plan import Staff
@@ -67,6 +69,9 @@ def staff() -> Staff:
 def ensure_users() -> tuple[dict[str, User], list[DemoUser]]:
     """Create the team if missing, put each in its role's group, reset the logins."""
     groups = {g.name: g for g in Group.objects.filter(name__in=[r.value for r in Role])}
+    # A password hash is slow on purpose; hashlib releases the GIL, so hash them together.
+    with ThreadPoolExecutor(max_workers=len(LOGINS)) as pool:
+        hashes = dict(zip(LOGINS, pool.map(make_password, map(password_for, LOGINS)), strict=True))
     users: dict[str, User] = {}
     logins: list[DemoUser] = []
     for member in (*LOGINS, *COLLEAGUES):
@@ -80,7 +85,7 @@ def ensure_users() -> tuple[dict[str, User], list[DemoUser]]:
         )
         if member in LOGINS:
             password = password_for(member)
-            user.set_password(password)
+            user.password = hashes[member]
             user.is_active = True
             user.is_staff = member.role in (Role.OWNER, Role.ADMIN)
             user.is_superuser = member.role is Role.ADMIN

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from leadflow.demo import catalog
 from leadflow.demo.deals import DealDesk
+from leadflow.demo.flags import maybe_avoid, set_consents
 from leadflow.demo.identity import Directory
 from leadflow.demo.leads import (
     add_activity,
@@ -26,7 +27,6 @@ from leadflow.demo.plan import (
     Config,
     PlannedActivity,
     PlannedCampaign,
-    PlannedConsent,
     PlannedPerson,
     Staff,
     World,
@@ -110,8 +110,10 @@ class _Builder:
         day = self.clock.business_day_on_or_after(
             (self.clock.now - timedelta(days=round(spec.months_ago * 30.44))).date()
         )
-        spam = self.rng.randint(5, 60) if spec.source == catalog.WEBSITE else self.rng.randint(0, 4)
-        return PlannedCampaign(spec.name, spec.source, day, spam)
+        # Bogus responses come through forms and badge scans, not rented lists or referrals.
+        spam = {catalog.WEBSITE: (5, 60), catalog.WEBINAR: (0, 6), catalog.TRADE_SHOW: (0, 4)}
+        low, high = spam.get(spec.source, (0, 0))
+        return PlannedCampaign(spec.name, spec.source, day, self.rng.randint(low, high))
 
     def _of(self, source: str) -> list[PlannedCampaign]:
         return [c for c in self.campaigns if c.source == source]
@@ -160,7 +162,7 @@ class _Builder:
             if clock.past(at):
                 by = rng.choice((self.staff.marketing, *self.staff.setters))
                 put_on_avoid(person, by=by, reason=rng.choice(catalog.AVOID_PROSPECT), at=at)
-        self._consents(person)
+        set_consents(person, clock, self.staff)
 
     def _list_facts(self, spec: catalog.CampaignSpec, company: int | None) -> Facts:
         rng = self.rng
@@ -225,8 +227,8 @@ class _Builder:
             else:
                 goal = None
             self._sell(person, booking, facts, goal)
-        self._maybe_avoid(person)
-        self._consents(person)
+        maybe_avoid(person, clock, self.staff)
+        set_consents(person, clock, self.staff)
         settle_tasks(person, clock.now)
 
     def _first_activity(
@@ -263,7 +265,7 @@ class _Builder:
             campaign.source,
             Temperature.COLD,
             self._problems(),
-            _note(kind, campaign.name),
+            catalog.activity_note(kind, campaign.name),
             by,
         )
 
@@ -330,7 +332,7 @@ class _Builder:
                 source,
                 Temperature.COLD,
                 self._problems(),
-                _note(kind, campaign),
+                catalog.activity_note(kind, campaign),
             )
             add_activity(person, self.config, activity)
 
@@ -354,51 +356,6 @@ class _Builder:
             if clock.past(upsell):
                 self.desk.book(person, upsell, seats=seats)
 
-    def _maybe_avoid(self, person: PlannedPerson) -> None:
-        rng, clock, staff = self.rng, self.clock, self.staff
-        if any(Stage(o.stage).is_open for o in person.opportunities):
-            return
-        if person.person_type == PersonType.LEAD and rng.random() < 0.025:
-            at = clock.between(person.qualifications[-1].at + timedelta(days=1), clock.now)
-            if clock.past(at) and at > person.qualifications[-1].at:
-                put_on_avoid(
-                    person,
-                    by=rng.choice(staff.setters),
-                    reason=rng.choice(catalog.AVOID_LEAD),
-                    at=at,
-                )
-        elif person.person_type == PersonType.CLIENT and person.became_client_at:
-            self._client_flags(person, person.became_client_at)
-
-    def _client_flags(self, person: PlannedPerson, since: datetime) -> None:
-        rng, clock, owner = self.rng, self.clock, self.staff.owner
-        flags = (
-            ("client_refunded", 0.06, "refunded the onboarding fee after a rocky migration"),
-            ("client_late_pay", 0.1, "invoices more than 60 days late"),
-        )
-        for flag, share, reason in flags:
-            at = clock.days_after(since, 30, 240)
-            if rng.random() < share and clock.past(at):
-                setattr(person, flag, True)
-                person.consents.append(PlannedConsent(flag, True, at, reason, owner))
-        if rng.random() < 0.04:
-            at = clock.days_after(since, 60, 300)
-            if clock.past(at) and all(c.at < at for c in person.consents):
-                put_on_avoid(person, by=owner, reason=rng.choice(catalog.AVOID_CLIENT), at=at)
-
-    def _consents(self, person: PlannedPerson) -> None:
-        rng, clock = self.rng, self.clock
-        choices = (
-            ("email_opt_out", 0.06, "unsubscribed from every email", None),
-            ("do_not_call", 0.07, "asked not to be called", rng.choice(self.staff.setters)),
-        )
-        for flag, share, reason, by in choices:
-            if rng.random() < share:
-                at = clock.between(person.created_at + timedelta(days=1), clock.now)
-                if at > person.created_at:
-                    setattr(person, flag, True)
-                    person.consents.append(PlannedConsent(flag, True, at, reason, by))
-
 
 def _offered(config: Config) -> tuple[str, ...]:
     for c in config.playbook.rules:
@@ -406,18 +363,3 @@ def _offered(config: Config) -> tuple[str, ...]:
         if one_of and isinstance(c.value, frozenset):
             return tuple(sorted(c.value))
     return catalog.SERVICES_WE_SELL
-
-
-_NOTES = {
-    ActivityKind.EVENT_ATTENDED: "attended",
-    ActivityKind.TRADE_SHOW: "visited our booth",
-    ActivityKind.DOWNLOAD: "downloaded",
-    ActivityKind.NEWSLETTER_SIGNUP: "signed up",
-    ActivityKind.WEB_FORM: "filled in the contact form",
-    ActivityKind.INBOUND_CALL: "called us",
-}
-
-
-def _note(kind: ActivityKind, campaign: str | None) -> str:
-    text = _NOTES.get(kind, kind.value.replace("_", " "))
-    return f"{text} ({campaign})" if campaign else text
