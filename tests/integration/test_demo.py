@@ -7,7 +7,6 @@ end, so no other test sees it); each test reads it. The full 5,000 is one slow t
 from __future__ import annotations
 
 import itertools
-import time
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -97,14 +96,12 @@ pytestmark = pytest.mark.django_db
 # First in the module: the shared small world below must not be loaded yet.
 @pytest.mark.slow
 @override_settings(PASSWORD_HASHERS=MD5)
-def test_demo_full_size_loads_quickly() -> None:
+def test_demo_full_size_world_loads_once() -> None:
+    # Its speed is measured in bench/demo_load.py, not asserted here.
     assert not demo_loaded(), "run this before the module's small world is loaded"
-    started = time.monotonic()
     result = load_demo(seed=42, people=5000, now=NOW)
-    elapsed = time.monotonic() - started
     assert result.created
     assert Person.objects.count() == 5000
-    assert elapsed < 60, f"the full demo took {elapsed:.1f}s"
     assert not load_demo(seed=42, people=5000, now=NOW).created
     assert Person.objects.filter(person_type=PersonType.CLIENT).count() > 150
 
