@@ -15,16 +15,20 @@ from hypothesis import strategies as st
 from leadflow.domain import temperature as temperature_module
 from leadflow.domain.calendar import BusinessCalendar
 from leadflow.domain.profile import LeadProfile, Trait
+from leadflow.domain.qualification import QualificationStatus
 from leadflow.domain.temperature import (
     ActivityKind,
+    FollowUp,
     FollowUpWish,
     InterestActivity,
     NextAction,
     NextStep,
     Temperature,
     due_date,
+    follow_up_for,
     next_step_for,
     priority_key,
+    pulls_forward,
     read_temperature,
     temperature_of,
 )
@@ -340,3 +344,43 @@ def test_next_steps_are_configurable() -> None:
 def test_next_step_cannot_fall_due_before_the_activity() -> None:
     with pytest.raises(ValueError, match="before"):
         NextStep(NextAction.CALL, -1)
+
+
+def test_unqualified_lead_gets_the_drip_only_never_a_personal_follow_up() -> None:
+    calendar = BusinessCalendar("US")
+    for status in (None, QualificationStatus.RAW, QualificationStatus.QUALIFIED):
+        assert follow_up_for(Temperature.HOT, date(2026, 11, 23), calendar, qualification=status)
+    assert (
+        follow_up_for(
+            Temperature.HOT,
+            date(2026, 11, 23),
+            calendar,
+            qualification=QualificationStatus.UNQUALIFIED,
+        )
+        is None
+    )
+
+
+def test_follow_up_due_date_follows_the_next_step_in_business_days() -> None:
+    hot = follow_up_for(
+        Temperature.HOT, date(2026, 11, 25), BusinessCalendar("US"), qualification=None
+    )
+    warm = follow_up_for(
+        Temperature.WARM, date(2026, 11, 25), BusinessCalendar("US"), qualification=None
+    )
+    cool = follow_up_for(
+        Temperature.COOL, date(2026, 11, 25), BusinessCalendar("US"), qualification=None
+    )
+    assert hot is not None
+    assert (hot.action, hot.due) == (NextAction.CALL, date(2026, 11, 27))
+    assert warm is not None
+    assert (warm.action, warm.due) == (NextAction.PERSONAL_FOLLOW_UP, date(2026, 11, 30))
+    assert cool is None
+
+
+def test_a_hotter_activity_pulls_a_follow_up_forward_never_back() -> None:
+    sooner = FollowUp(NextStep(NextAction.CALL, 1), date(2026, 12, 1))
+    assert pulls_forward(None, sooner)
+    assert pulls_forward(date(2026, 12, 3), sooner)
+    assert not pulls_forward(date(2026, 12, 1), sooner)
+    assert not pulls_forward(date(2026, 11, 30), sooner)

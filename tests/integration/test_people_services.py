@@ -208,3 +208,12 @@ def test_consent_change_applies_at_once_and_keeps_who_when_why(
     change = ConsentChange.objects.get(person=lead)
     assert (change.flag, change.value, change.reason) == ("email_opt_out", True, "unsubscribe link")
     assert change.by == users[Role.MARKETING]
+
+
+def test_unqualified_lead_gets_no_call_even_when_hot(make_lead: Callable[..., Person]) -> None:
+    lead = make_lead(kind=ActivityKind.INBOUND_CALL, wish=FollowUpWish.ASKED, geography="US-CA")
+    assert lead.qualification_status == QualificationStatus.UNQUALIFIED
+    assert lead.temperature == Temperature.HOT
+    assert not Task.objects.filter(
+        person=lead, kind__in=[Task.Kind.CALL, Task.Kind.PERSONAL_FOLLOW_UP]
+    ).exists()

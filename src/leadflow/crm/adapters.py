@@ -68,7 +68,7 @@ def interest_activities(activities: Iterable[Activity]) -> list[InterestActivity
         InterestActivity(
             kind=ActivityKind(a.kind),
             wish=FollowUpWish(a.wish),
-            occurred_on=a.occurred_at.date(),
+            occurred_on=timezone.localdate(a.occurred_at),
             problem_indicators=tuple(a.problem_indicators or ()),
         )
         for a in activities

@@ -26,11 +26,12 @@ from leadflow.domain import people
 from leadflow.domain import qualification as q
 from leadflow.domain.people import PersonEvent, PersonType, Role
 from leadflow.domain.profile import LeadProfile, Trait
+from leadflow.domain.qualification import QualificationStatus
 from leadflow.domain.temperature import (
     InterestActivity,
     NextAction,
-    due_date,
-    next_step_for,
+    follow_up_for,
+    pulls_forward,
     read_temperature,
     temperature_of,
 )
@@ -172,8 +173,9 @@ def qualify_lead(
 
 
 def schedule_next_steps(person: PlannedPerson, *, config: Config, clock: Clock) -> None:
-    """The temperature's next step after each activity, as the services schedule it: a
-    hotter activity pulls an open task forward, a cooler one leaves it alone."""
+    """The temperature's next step after each activity, decided by the same domain rules
+    as the services: a hotter activity pulls an open task forward, a cooler one leaves it
+    alone, and an unqualified lead gets no personal follow-up."""
     seen: list[PlannedActivity] = []
     open_task: PlannedTask | None = None
     for activity in person.activities:
@@ -181,16 +183,21 @@ def schedule_next_steps(person: PlannedPerson, *, config: Config, clock: Clock) 
         reading = read_temperature(domain_activities(seen), config.triggers)
         if reading is None:
             continue
-        step = next_step_for(reading.temperature, config.next_steps)
-        kind = _TASK_FOR_ACTION.get(step.action)
-        if kind is None:
+        follow_up = follow_up_for(
+            reading.temperature,
+            activity.at.date(),
+            clock.calendar,
+            qualification=_status_at(person, activity.at),
+            steps=config.next_steps,
+        )
+        if follow_up is None:
             continue
-        due = due_date(step, activity.at.date(), clock.calendar)
+        kind, due = _TASK_FOR_ACTION[follow_up.action], follow_up.due
         still_open = open_task is not None and (
             open_task.done_at is None or open_task.done_at > activity.at
         )
         if open_task is not None and still_open:
-            if due is not None and (open_task.due_on is None or due < open_task.due_on):
+            if pulls_forward(open_task.due_on, follow_up):
                 open_task.due_on, open_task.kind = due, kind
                 open_task.done_at = _worked(clock, due, open_task.created_at)
             continue
@@ -198,11 +205,20 @@ def schedule_next_steps(person: PlannedPerson, *, config: Config, clock: Clock) 
             kind,
             Role.SETTER.value,
             due,
-            step.describe(),
+            follow_up.step.describe(),
             activity.at,
             done_at=_worked(clock, due, activity.at),
         )
         person.tasks.append(open_task)
+
+
+def _status_at(person: PlannedPerson, at: datetime) -> QualificationStatus | None:
+    """The lead's qualification as it stood at `at` (decisions are kept in time order)."""
+    status = None
+    for decision in person.qualifications:
+        if decision.at <= at:
+            status = decision.result.status
+    return status
 
 
 def _worked(clock: Clock, due: date | None, created: datetime) -> datetime | None:

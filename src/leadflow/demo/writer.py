@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import models
-from django.db.models import F
 
 from leadflow.crm.models import (
     Activity,
@@ -206,17 +205,12 @@ def write_world(world: World, *, users: dict[str, User], step: Step) -> dict[str
                 temperature=int(a.temperature),
                 note=a.note,
                 recorded_by=who(a.by),
+                recorded_at=a.at,  # the demo's history was recorded as it happened
             )
             for plan, row in pairs
             for a in plan.activities
         ),
     )
-    # recorded_at is auto_now_add: the demo's history was recorded as it happened.
-    ids = [a.pk for a in activities]
-    for start in range(0, len(ids), BATCH):
-        Activity.objects.filter(pk__in=ids[start : start + BATCH]).update(
-            recorded_at=F("occurred_at")
-        )
 
     step("tasks and proposals")
     tasks = _bulk(

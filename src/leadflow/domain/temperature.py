@@ -13,6 +13,7 @@ from datetime import date
 from enum import IntEnum, StrEnum
 
 from leadflow.domain.calendar import BusinessCalendar
+from leadflow.domain.qualification import QualificationStatus
 
 
 class Temperature(IntEnum):
@@ -161,6 +162,42 @@ def due_date(step: NextStep, start: date, calendar: BusinessCalendar) -> date | 
     if step.within_business_days is None:
         return None
     return calendar.add_business_days(start, step.within_business_days)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A personal follow-up that a temperature's next step asks a setter for."""
+
+    step: NextStep
+    due: date
+
+    @property
+    def action(self) -> NextAction:
+        return self.step.action
+
+
+def follow_up_for(
+    temperature: Temperature,
+    on: date,
+    calendar: BusinessCalendar,
+    *,
+    qualification: QualificationStatus | None,
+    steps: Mapping[Temperature, NextStep] = DEFAULT_NEXT_STEPS,
+) -> FollowUp | None:
+    """The personal follow-up an activity on `on` calls for, or None when the drip does it.
+
+    An unqualified lead gets the drip only: nobody spends calls on it (PRODUCT.md §5).
+    """
+    if qualification is QualificationStatus.UNQUALIFIED:
+        return None
+    step = next_step_for(temperature, steps)
+    due = due_date(step, on, calendar)
+    return None if due is None else FollowUp(step, due)
+
+
+def pulls_forward(open_due: date | None, follow_up: FollowUp) -> bool:
+    """A hotter activity pulls an open follow-up forward; it never pushes one back."""
+    return open_due is None or follow_up.due < open_due
 
 
 def priority_key(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from leadflow.crm.models.choices import choices, one_of
 from leadflow.domain.temperature import ActivityKind, FollowUpWish, Temperature
@@ -46,7 +47,8 @@ class Activity(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    recorded_at = models.DateTimeField(auto_now_add=True)
+    # A default, not auto_now_add: history loaded in bulk keeps the time it was recorded.
+    recorded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         verbose_name_plural = "activities"

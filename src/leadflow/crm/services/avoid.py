@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from leadflow.crm.models import AvoidEntry, Person, Task
+from leadflow.crm.models import AvoidEntry, Person, ProposedDisqualification, Task
 from leadflow.crm.roles import roles_of
 from leadflow.crm.services.common import now_or, record_type_change
 from leadflow.domain import people
@@ -77,9 +77,11 @@ def add_to_avoid(
     person.type_before_avoid = person.person_type
     record_type_change(person, change, by=by, at=at)
     person.save(update_fields=["person_type", "type_before_avoid"])
-    Task.objects.filter(person=person, done_at__isnull=True).update(
-        done_at=at, note="closed: person put on Avoid"
-    )
+    # Nobody works an Avoid person: open tasks end, open proposals are moot.
+    Task.objects.filter(person=person, done_at__isnull=True).update(done_at=at)
+    ProposedDisqualification.objects.filter(
+        person=person, status=ProposedDisqualification.Status.OPEN
+    ).update(status=ProposedDisqualification.Status.SUPERSEDED, resolved_by=by, resolved_at=at)
     return AvoidEntry.objects.create(
         person=person,
         email_normalized=person.email_normalized or "",

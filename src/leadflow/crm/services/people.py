@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from leadflow.crm import adapters
 from leadflow.crm.models import Activity, Campaign, Company, ConsentChange, Person, Source, Task
@@ -29,8 +30,8 @@ from leadflow.domain.temperature import (
     FollowUpWish,
     NextAction,
     Temperature,
-    due_date,
-    next_step_for,
+    follow_up_for,
+    pulls_forward,
     read_temperature,
 )
 
@@ -161,37 +162,42 @@ def record_interest_activity(
         person.temperature_explanation = reading.explanation
         person.has_problem_indicators = reading.has_problem_indicators
     person.save()
-    if reading is not None and person.person_type == PersonType.LEAD:
-        _schedule_next_step(person, reading.temperature, at)
     if became_lead:
         qualify_person(person=person, by=by, at=at)
+        person.refresh_from_db(fields=["qualification_status"])
+    if reading is not None and person.person_type == PersonType.LEAD:
+        _schedule_follow_up(person, reading.temperature, at)
     return activity
 
 
-def _schedule_next_step(person: Person, temperature: Temperature, at: datetime) -> None:
-    step = next_step_for(temperature, adapters.next_steps())
-    kind = _TASK_FOR_ACTION.get(step.action)
-    if kind is None:
-        return  # cold and cool leads are nurtured by the drip, no personal task
-    due = due_date(step, at.date(), adapters.calendar())
+def _schedule_follow_up(person: Person, temperature: Temperature, at: datetime) -> None:
+    status = person.qualification_status
+    follow_up = follow_up_for(
+        temperature,
+        timezone.localdate(at),
+        adapters.calendar(),
+        qualification=QualificationStatus(status) if status else None,
+        steps=adapters.next_steps(),
+    )
+    if follow_up is None:
+        return  # the drip does the work: cold and cool leads, unqualified leads
+    kind = _TASK_FOR_ACTION[follow_up.action]
     open_task = Task.objects.filter(
         person=person, kind__in=list(_TASK_FOR_ACTION.values()), done_at__isnull=True
     ).first()
-    if open_task is not None:
-        # A hotter activity pulls the existing task forward; it never pushes it back.
-        if due is not None and (open_task.due_on is None or due < open_task.due_on):
-            open_task.due_on = due
-            open_task.kind = kind
-            open_task.save(update_fields=["due_on", "kind"])
-        return
-    Task.objects.create(
-        person=person,
-        kind=kind,
-        role=Role.SETTER,
-        due_on=due,
-        note=step.describe(),
-        created_at=at,
-    )
+    if open_task is None:
+        Task.objects.create(
+            person=person,
+            kind=kind,
+            role=Role.SETTER,
+            due_on=follow_up.due,
+            note=follow_up.step.describe(),
+            created_at=at,
+        )
+    elif pulls_forward(open_task.due_on, follow_up):
+        open_task.due_on = follow_up.due
+        open_task.kind = kind
+        open_task.save(update_fields=["due_on", "kind"])
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from leadflow.crm import adapters
 from leadflow.crm.models import (
@@ -150,7 +151,10 @@ def book_appointment(
         opportunity=opportunity,
         kind=Task.Kind.SHOCK_AND_AWE,
         role=Role.MARKETING,
-        due_on=min(adapters.calendar().add_business_days(at.date(), 1), scheduled_at.date()),
+        due_on=min(
+            adapters.calendar().add_business_days(timezone.localdate(at), 1),
+            timezone.localdate(scheduled_at),
+        ),
         note=f"pre-sell before the appointment on {scheduled_at:%Y-%m-%d %H:%M}",
         created_at=at,
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from leadflow.crm import adapters
 from leadflow.crm.models import Avatar, Person, ProposedDisqualification, QualificationRecord, Task
@@ -140,7 +141,7 @@ def _ensure_task(person: Person, kind: Task.Kind, at: datetime, note: str) -> No
     if person.tasks.filter(kind=kind, done_at__isnull=True).exists():
         return
     due = adapters.calendar().add_business_days(
-        at.date(), adapters.business_settings().raw_age_alert_business_days
+        timezone.localdate(at), adapters.business_settings().raw_age_alert_business_days
     )
     Task.objects.create(
         person=person, kind=kind, role=Role.SETTER, due_on=due, note=note, created_at=at
