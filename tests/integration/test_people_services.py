@@ -11,8 +11,13 @@ from django.db import IntegrityError, transaction
 
 from leadflow.crm.models import Activity, Campaign, ConsentChange, Person, Task, TypeChangeRecord
 from leadflow.crm.services.avoid import add_to_avoid
-from leadflow.crm.services.people import create_person, record_interest_activity, set_consent
-from leadflow.domain.errors import OnAvoidList
+from leadflow.crm.services.people import (
+    create_person,
+    delete_as_spam,
+    record_interest_activity,
+    set_consent,
+)
+from leadflow.domain.errors import IllegalTransition, OnAvoidList
 from leadflow.domain.people import PersonType, Role
 from leadflow.domain.qualification import QualificationStatus
 from leadflow.domain.temperature import ActivityKind, FollowUpWish, Temperature
@@ -217,3 +222,33 @@ def test_unqualified_lead_gets_no_call_even_when_hot(make_lead: Callable[..., Pe
     assert not Task.objects.filter(
         person=lead, kind__in=[Task.Kind.CALL, Task.Kind.PERSONAL_FOLLOW_UP]
     ).exists()
+
+
+def test_spam_response_is_deleted_and_only_counted_per_campaign(
+    make_lead: Callable[..., Person], campaign: Campaign
+) -> None:
+    spam = make_lead(need=None, email="asdf@example.com")
+    assert spam.qualification_status == QualificationStatus.RAW
+    counted = delete_as_spam(person=spam, by=None)
+    assert counted == campaign
+    campaign.refresh_from_db()
+    assert campaign.spam_count == 1
+    assert not Person.objects.filter(pk=spam.pk).exists()
+    assert not Activity.objects.filter(person_id=spam.pk).exists()
+
+
+def test_an_avoid_person_is_never_deleted_as_spam(
+    make_lead: Callable[..., Person], users: dict[Role, User]
+) -> None:
+    lead = make_lead(need=None)
+    add_to_avoid(person=lead, by=users[Role.OWNER], reason="competitor")
+    with pytest.raises(OnAvoidList):
+        delete_as_spam(person=lead, by=None)
+    assert Person.objects.filter(pk=lead.pk).exists()
+
+
+def test_a_reviewed_lead_is_not_deleted_as_spam(make_lead: Callable[..., Person]) -> None:
+    qualified = make_lead()
+    with pytest.raises(IllegalTransition, match="unreviewed"):
+        delete_as_spam(person=qualified, by=None)
+    assert Person.objects.filter(pk=qualified.pk).exists()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from leadflow.crm import adapters
@@ -15,7 +16,7 @@ from leadflow.crm.services.avoid import raise_if_avoided
 from leadflow.crm.services.common import now_or, record_type_change
 from leadflow.crm.services.qualification import qualify_person
 from leadflow.domain import people
-from leadflow.domain.errors import OnAvoidList
+from leadflow.domain.errors import IllegalTransition, OnAvoidList
 from leadflow.domain.normalize import (
     email_domain,
     normalize_company_name,
@@ -217,3 +218,33 @@ def set_consent(
     return ConsentChange.objects.create(
         person=person, flag=flag.value, value=value, by=by, at=at, reason=reason
     )
+
+
+@transaction.atomic
+def delete_as_spam(*, person: Person, by: User | None) -> Campaign | None:
+    """A bogus or spam response is deleted; only a count per campaign is kept (PRODUCT.md §2).
+
+    Only an unreviewed response qualifies: a Raw lead or a prospect, with no opportunity.
+    An Avoid person is never deleted. Returns the campaign whose count went up, if any.
+    """
+    person = (
+        Person.objects.select_for_update(of=("self",))
+        .select_related("first_campaign")
+        .get(pk=person.pk)
+    )
+    if person.person_type == PersonType.AVOID:
+        raise OnAvoidList("an Avoid person is never deleted: the record keeps them off every list")
+    unreviewed = person.person_type == PersonType.PROSPECT or (
+        person.person_type == PersonType.LEAD
+        and person.qualification_status == QualificationStatus.RAW
+    )
+    if not unreviewed or person.opportunities.exists():
+        raise IllegalTransition(
+            "only an unreviewed response (a raw lead or a prospect) can be deleted as spam"
+        )
+    campaign = person.first_campaign
+    if campaign is not None:
+        Campaign.objects.filter(pk=campaign.pk).update(spam_count=F("spam_count") + 1)
+        campaign.refresh_from_db(fields=["spam_count"])
+    person.delete()
+    return campaign
