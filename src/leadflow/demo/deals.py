@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 from leadflow.demo import catalog
 from leadflow.demo.leads import PROSPECTING_TASKS, close_tasks, put_on_avoid
@@ -47,21 +46,6 @@ _FORCED_OUTCOME = {
 }
 # The first losses cover every disposition, so even a small world shows each one.
 _DISPOSITION_ORDER = (LostDisposition.UNQUALIFIED, LostDisposition.AVOID, LostDisposition.NURTURE)
-
-
-def _details(details: MoveDetails) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if details.callback_on:
-        out["callback_on"] = details.callback_on.isoformat()
-    if details.appointment_at:
-        out["appointment_at"] = details.appointment_at.isoformat()
-    if details.lost_reason:
-        out["lost_reason"] = details.lost_reason
-    if details.disposition:
-        out["disposition"] = details.disposition.value
-    if details.contract_value is not None:
-        out["contract_value"] = str(details.contract_value)
-    return out
 
 
 class DealDesk:
@@ -136,7 +120,7 @@ class DealDesk:
         change = pipeline.move(Stage(opp.stage), target, details)
         opp.changes.append(
             PlannedStageChange(
-                change.before.value, change.after.value, at, by, details.reason, _details(details)
+                change.before.value, change.after.value, at, by, details.reason, details.to_record()
             )
         )
         opp.stage, opp.stage_entered_at = target.value, at

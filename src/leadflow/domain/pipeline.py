@@ -98,6 +98,21 @@ class MoveDetails:
     disposition: LostDisposition | None = None
     contract_value: Decimal | None = None
 
+    def to_record(self) -> dict[str, str]:
+        """What the move carried, as plain strings for a history row."""
+        out: dict[str, str] = {}
+        if self.callback_on:
+            out["callback_on"] = self.callback_on.isoformat()
+        if self.appointment_at:
+            out["appointment_at"] = self.appointment_at.isoformat()
+        if self.lost_reason:
+            out["lost_reason"] = self.lost_reason
+        if self.disposition:
+            out["disposition"] = self.disposition.value
+        if self.contract_value is not None:
+            out["contract_value"] = str(self.contract_value)
+        return out
+
 
 @dataclass(frozen=True)
 class StageChange:

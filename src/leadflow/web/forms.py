@@ -6,7 +6,7 @@ from django import forms
 
 from leadflow.crm.models import Avatar
 from leadflow.crm.selectors.dashboard import OPEN_STAGES
-from leadflow.crm.selectors.people import PeopleFilters
+from leadflow.crm.selectors.search import PeopleFilters
 from leadflow.domain.people import PersonType
 from leadflow.domain.pipeline import Stage
 from leadflow.domain.qualification import QualificationStatus, UnqualifiedReason

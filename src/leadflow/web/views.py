@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 
 from leadflow.crm.selectors import dashboard as dashboard_selectors
 from leadflow.crm.selectors import people as people_selectors
+from leadflow.crm.selectors.search import search_people
 from leadflow.web.forms import PeopleFilterForm
 
 PEOPLE_PER_PAGE = 50
@@ -31,7 +32,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def people_list(request: HttpRequest) -> HttpResponse:
     form = PeopleFilterForm(request.GET)
     form.is_valid()  # invalid fields are reported on the page and left out of the filter
-    people = people_selectors.search_people(form.filters())
+    people = search_people(form.filters())
     page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
     return render(request, "web/people_list.html", {"form": form, "page": page})
 

@@ -1,4 +1,4 @@
-"""Reads about people: the searchable list and everything the person page shows.
+"""Reads about one person: everything the person page shows.
 
 The person page shows decisions with their reasons, never re-deciding them here: the
 qualification explanation is the stored one, and channels come from the one eligibility
@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch
 
 from leadflow.crm import adapters
 from leadflow.crm.models import (
@@ -29,76 +29,10 @@ from leadflow.crm.models import (
     Task,
     TypeChangeRecord,
 )
-from leadflow.crm.selectors.dashboard import raw_age_limit, raw_over_age
 from leadflow.domain.channels import Channel, eligibility
-from leadflow.domain.people import PersonType
 from leadflow.domain.pipeline import Stage
-from leadflow.domain.qualification import QualificationStatus, UnqualifiedReason, Verdict
+from leadflow.domain.qualification import Verdict
 from leadflow.domain.temperature import Temperature
-
-# ---------------------------------------------------------------------------------------
-# The list
-
-
-@dataclass(frozen=True)
-class PeopleFilters:
-    """What the people list can be narrowed by; each matches a dashboard count."""
-
-    q: str = ""
-    person_type: PersonType | None = None
-    status: QualificationStatus | None = None
-    temperature: Temperature | None = None
-    avatar_id: int | None = None
-    unqualified_reason: UnqualifiedReason | None = None
-    stage: Stage | None = None
-    raw_over_age: bool = False
-
-
-_PHONE_LIKE = re.compile(r"[\d\s()+.\-]+")
-_SEARCH_FIELDS = ("first_name", "last_name", "email", "phone", "company__name")
-
-
-def _search(text: str) -> Q:
-    """Every word must match a name, email, phone or company; digits also match the
-    normalized phone, so "(512) 555-0100" finds +15125550100."""
-    condition = Q()
-    for word in text.split():
-        match = Q()
-        for field in _SEARCH_FIELDS:
-            match |= Q(**{f"{field}__icontains": word})
-        condition &= match
-    digits = re.sub(r"\D", "", text)
-    if _PHONE_LIKE.fullmatch(text.strip()) and len(digits) >= 4:
-        condition |= Q(phone_normalized__contains=digits)
-    return condition
-
-
-def search_people(filters: PeopleFilters, *, today: date | None = None) -> QuerySet[Person]:
-    people = Person.objects.select_related("company", "sweet_spot")
-    if filters.q.strip():
-        people = people.filter(_search(filters.q))
-    if filters.person_type is not None:
-        people = people.filter(person_type=filters.person_type)
-    if filters.status is not None:
-        people = people.filter(qualification_status=filters.status)
-    if filters.temperature is not None:
-        people = people.filter(temperature=int(filters.temperature))
-    if filters.avatar_id is not None:
-        people = people.filter(sweet_spot_id=filters.avatar_id)
-    if filters.unqualified_reason is not None:
-        people = people.filter(unqualified_reason=filters.unqualified_reason)
-    if filters.stage is not None:
-        people = people.filter(
-            pk__in=Opportunity.objects.filter(stage=filters.stage).values("person_id")
-        )
-    if filters.raw_over_age:
-        _, cutoff = raw_age_limit(today)
-        people = people.filter(raw_over_age(cutoff))
-    return people.order_by("last_name", "first_name", "id")
-
-
-# ---------------------------------------------------------------------------------------
-# The person page
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -44,21 +43,6 @@ _PROSPECTING_TASKS = [
 ]
 
 
-def _details_json(details: MoveDetails) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if details.callback_on:
-        out["callback_on"] = details.callback_on.isoformat()
-    if details.appointment_at:
-        out["appointment_at"] = details.appointment_at.isoformat()
-    if details.lost_reason:
-        out["lost_reason"] = details.lost_reason
-    if details.disposition:
-        out["disposition"] = details.disposition.value
-    if details.contract_value is not None:
-        out["contract_value"] = str(details.contract_value)
-    return out
-
-
 def _apply_move(
     opportunity: Opportunity, target: Stage, details: MoveDetails, *, by: User | None, at: datetime
 ) -> StageChange:
@@ -77,7 +61,7 @@ def _apply_move(
         opportunity=opportunity,
         before=change.before.value,
         after=change.after.value,
-        details=_details_json(details),
+        details=details.to_record(),
         reason=details.reason,
         by=by,
         at=at,
