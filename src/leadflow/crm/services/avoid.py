@@ -18,15 +18,21 @@ from leadflow.domain.people import PersonType
 from leadflow.domain.pipeline import CLOSED_STAGES, LostDisposition
 
 
-def active_entry_matching(
-    *, email_normalized: str | None, phone_normalized: str | None, company_domain: str = ""
-) -> AvoidEntry | None:
-    """The active Avoid entry that a new or incoming record matches, if any."""
+def _same_contact(email_normalized: str | None, phone_normalized: str | None) -> Q:
+    """Matches a row with the same normalized email or phone; matches nothing when blank."""
     match = Q(pk__in=[])
     if email_normalized:
         match |= Q(email_normalized=email_normalized)
     if phone_normalized:
         match |= Q(phone_normalized=phone_normalized)
+    return match
+
+
+def active_entry_matching(
+    *, email_normalized: str | None, phone_normalized: str | None, company_domain: str = ""
+) -> AvoidEntry | None:
+    """The active Avoid entry that a new or incoming record matches, if any."""
+    match = _same_contact(email_normalized, phone_normalized)
     if company_domain:
         match |= Q(company_domain=company_domain)
     return AvoidEntry.objects.filter(match, lifted_at__isnull=True).order_by("added_at").first()
@@ -133,13 +139,13 @@ def add_avoid_entry(
     any later import or form matching these details is blocked."""
     if not (email_normalized or phone_normalized or company_domain):
         raise MissingDetail("an Avoid entry needs an email, a phone or a company domain to match")
+    # The domain's checks for who and why apply to an entry without a person too.
     people.put_on_avoid(PersonType.PROSPECT, by=by.get_username(), reason=reason)
-    match = Q(pk__in=[])
-    if email_normalized:
-        match |= Q(email_normalized=email_normalized)
-    if phone_normalized:
-        match |= Q(phone_normalized=phone_normalized)
-    matched = Person.objects.filter(match).exclude(person_type=PersonType.AVOID).first()
+    matched = (
+        Person.objects.filter(_same_contact(email_normalized, phone_normalized))
+        .exclude(person_type=PersonType.AVOID)
+        .first()
+    )
     if matched is not None:
         return add_to_avoid(person=matched, by=by, reason=reason, at=at)
     return AvoidEntry.objects.create(
