@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from leadflow.crm.models import Avatar
+from leadflow.crm.models.choices import choices, label_of
 from leadflow.crm.selectors.dashboard import OPEN_STAGES
 from leadflow.crm.selectors.search import PeopleFilters
 from leadflow.domain.people import PersonType
@@ -12,26 +13,18 @@ from leadflow.domain.pipeline import Stage
 from leadflow.domain.qualification import QualificationStatus, UnqualifiedReason
 from leadflow.domain.temperature import Temperature
 
-_ANY = [("", "any")]
-
-
-def _label(value: str) -> str:
-    return value.replace("_", " ").capitalize()
+_ANY: list[tuple[str | int, str]] = [("", "any")]
 
 
 class PeopleFilterForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
-    type = forms.ChoiceField(
-        required=False, choices=_ANY + [(t.value, _label(t.value)) for t in PersonType]
-    )
-    status = forms.ChoiceField(
-        required=False, choices=_ANY + [(s.value, _label(s.value)) for s in QualificationStatus]
-    )
+    type = forms.ChoiceField(required=False, choices=_ANY + choices(PersonType))
+    status = forms.ChoiceField(required=False, choices=_ANY + choices(QualificationStatus))
     temperature = forms.TypedChoiceField(
         required=False,
         coerce=int,
         empty_value=None,
-        choices=_ANY + [(str(int(t)), t.label) for t in Temperature],
+        choices=_ANY + [(str(int(t)), label_of(t)) for t in Temperature],
     )
     avatar = forms.ModelChoiceField(
         required=False,
@@ -42,12 +35,12 @@ class PeopleFilterForm(forms.Form):
     reason = forms.ChoiceField(
         required=False,
         label="Unqualified reason",
-        choices=_ANY + [(r.value, _label(r.value)) for r in UnqualifiedReason],
+        choices=_ANY + choices(UnqualifiedReason),
     )
     stage = forms.ChoiceField(
         required=False,
         label="Open opportunity at",
-        choices=_ANY + [(s.value, s.label) for s in OPEN_STAGES],
+        choices=_ANY + [(s.value, label_of(s)) for s in OPEN_STAGES],
     )
     raw_over_age = forms.BooleanField(required=False, label="Raw, over the age alert")
 

@@ -9,10 +9,11 @@ from django.db.models import CheckConstraint, Q
 
 def choices(enum: type[Enum]) -> list[tuple[str | int, str]]:
     """Value and label; an enum member's own `label` wins over one made from its name."""
-    return [(m.value, _label(m)) for m in enum]
+    return [(m.value, label_of(m)) for m in enum]
 
 
-def _label(member: Enum) -> str:
+def label_of(member: Enum) -> str:
+    """The label people see for an enum value, the same on every page and in the admin."""
     label = getattr(member, "label", None)
     text = str(label) if isinstance(label, str) else member.name.replace("_", " ").lower()
     return text[:1].upper() + text[1:]

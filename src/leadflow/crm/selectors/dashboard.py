@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from leadflow.crm import adapters
 from leadflow.crm.models import Appointment, Avatar, Opportunity, Person, Task
+from leadflow.crm.models.choices import label_of
 from leadflow.domain.calendar import BusinessCalendar
 from leadflow.domain.people import PersonType
 from leadflow.domain.pipeline import CLOSED_STAGES, AppointmentOutcome, Stage
@@ -88,10 +89,6 @@ class Dashboard:
     show_rate_threshold: Decimal
 
 
-def _label(value: str) -> str:
-    return value.replace("_", " ").replace("-", " ").capitalize()
-
-
 def _count_by(queryset: QuerySet[Any], field: str) -> dict[Any, int]:
     """One GROUP BY query: {value of field: how many rows}."""
     rows = queryset.order_by().values(field).annotate(n=Count("id"))
@@ -100,14 +97,12 @@ def _count_by(queryset: QuerySet[Any], field: str) -> dict[Any, int]:
 
 def people_by_type() -> tuple[Tally, ...]:
     counts = _count_by(Person.objects.all(), "person_type")
-    return tuple(Tally(t.value, _label(t.value), counts.get(t.value, 0)) for t in PersonType)
+    return tuple(Tally(t.value, label_of(t), counts.get(t.value, 0)) for t in PersonType)
 
 
 def leads_by_status() -> tuple[Tally, ...]:
     counts = _count_by(Person.objects.filter(LEADS), "qualification_status")
-    return tuple(
-        Tally(s.value, _label(s.value), counts.get(s.value, 0)) for s in QualificationStatus
-    )
+    return tuple(Tally(s.value, label_of(s), counts.get(s.value, 0)) for s in QualificationStatus)
 
 
 def sweet_spot_by_avatar() -> tuple[Tally, ...]:
@@ -133,13 +128,13 @@ def leads_by_temperature() -> tuple[Tally, ...]:
 def open_opportunities_by_stage() -> tuple[Tally, ...]:
     open_ones = Opportunity.objects.filter(stage__in=[s.value for s in OPEN_STAGES])
     counts = _count_by(open_ones, "stage")
-    return tuple(Tally(s.value, s.label, counts.get(s.value, 0)) for s in OPEN_STAGES)
+    return tuple(Tally(s.value, label_of(s), counts.get(s.value, 0)) for s in OPEN_STAGES)
 
 
 def unqualified_by_reason() -> tuple[Tally, ...]:
     unqualified = Person.objects.filter(LEADS, qualification_status=QualificationStatus.UNQUALIFIED)
     counts = _count_by(unqualified, "unqualified_reason")
-    return tuple(Tally(r.value, _label(r.value), counts.get(r.value, 0)) for r in UnqualifiedReason)
+    return tuple(Tally(r.value, label_of(r), counts.get(r.value, 0)) for r in UnqualifiedReason)
 
 
 def raw_age_cutoff(today: date, limit_business_days: int, calendar: BusinessCalendar) -> date:
