@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -98,6 +99,89 @@ def migrate() -> None:
     _migrate()
     seed_defaults()
     console.print("Database is up to date.")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="CSV or Excel file", exists=False)],
+    campaign: Annotated[str, typer.Option(help="the campaign these rows belong to")],
+    source: Annotated[
+        str, typer.Option(help="the lead source (webinar, trade show, rented list...)")
+    ],
+    kind: Annotated[
+        str, typer.Option(help="responses (interest shown) or farm-list (prospects only)")
+    ] = "responses",
+    mode: Annotated[str, typer.Option(help="all-or-nothing or skip-bad")] = "all-or-nothing",
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="'File Header=field', repeatable")
+    ] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="write one line per input row to this CSV")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="do everything but write")] = False,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (default: the first)")
+    ] = None,
+    region: Annotated[str, typer.Option(help="default phone region")] = "US",
+) -> None:
+    """Import campaign responses or a farm list through the intake pipeline."""
+    _setup_django()
+    from leadflow.crm.services.playbook import seed_defaults
+    from leadflow.intake.options import IntakeOptions, ListKind, Mode
+    from leadflow.intake.read import IntakeFileError, read_table
+    from leadflow.intake.run import run_intake
+
+    _migrate()
+    seed_defaults()
+    try:
+        options = IntakeOptions(
+            campaign=campaign,
+            source=source,
+            kind=ListKind(kind),
+            mode=Mode(mode),
+            mapping=_parse_map(map_ or []),
+            dry_run=dry_run,
+            default_region=region.upper(),
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    try:
+        with console.status(f"Reading {file.name}..."):
+            table = read_table(file, sheet=sheet)
+        with console.status(f"Importing {table.frame.height:,} rows..."):
+            result = run_intake(table, options)
+    except IntakeFileError as error:
+        console.print(f"[bold red]Not imported:[/] {error.reason}")
+        raise typer.Exit(2) from error
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    summary = Table(title=f"{file.name} → {campaign}")
+    summary.add_column("outcome")
+    summary.add_column("rows", justify="right")
+    for outcome, count in result.counts.items():
+        summary.add_row(outcome.value, f"{count:,}")
+    summary.add_row("read", f"{result.read:,}", style="bold")
+    console.print(summary)
+    for line in result.errors[:20]:
+        console.print(f"[red]{line}[/]")
+    if len(result.errors) > 20:
+        console.print(f"... and {len(result.errors) - 20:,} more errors (see --report)")
+    if report is not None:
+        result.write_csv(report)
+        console.print(f"Report written to {report}")
+    if result.reason:
+        console.print(f"[bold]{result.reason}[/]")
+        raise typer.Exit(1 if result.errors else 0)
+
+
+def _parse_map(pairs: list[str]) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        header, sep, field = pair.rpartition("=")
+        if not sep or not header.strip() or not field.strip():
+            raise typer.BadParameter(f"--map {pair!r}: expected 'File Header=field'")
+        mapping[header.strip()] = field.strip()
+    return mapping
 
 
 @app.command(

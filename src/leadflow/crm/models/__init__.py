@@ -2,6 +2,7 @@
 
 from leadflow.crm.models.history import (
     ConsentChange,
+    MergeRecord,
     QualificationRecord,
     StageChange,
     TypeChangeRecord,
@@ -28,6 +29,7 @@ __all__ = [
     "Company",
     "ConsentChange",
     "Criterion",
+    "MergeRecord",
     "NextStepSetting",
     "Opportunity",
     "Person",

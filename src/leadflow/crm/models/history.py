@@ -83,3 +83,16 @@ class ConsentChange(_History):
 
     def __str__(self) -> str:
         return f"{self.flag} = {self.value} at {self.at:%Y-%m-%d}"
+
+
+class MergeRecord(_History):
+    """What a merge filled in on a stored person (it never overwrites a value)."""
+
+    person = models.ForeignKey("crm.Person", on_delete=models.CASCADE, related_name="merges")
+    campaign = models.ForeignKey(
+        "crm.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changes = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return f"merge of {', '.join(self.changes)} at {self.at:%Y-%m-%d}"

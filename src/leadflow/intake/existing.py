@@ -1,0 +1,195 @@
+"""What the database already holds that intake must match against, as polars frames.
+
+One SELECT per table, read straight from a cursor: no model instances on this path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import polars as pl
+from django.db import connection
+from django.utils import timezone
+
+from leadflow.crm.models import Activity, AvoidEntry, Company, Person
+
+_CHUNK = 5000
+
+PERSON_COLUMNS = (
+    "id",
+    "first_name",
+    "last_name",
+    "email",
+    "email_normalized",
+    "phone",
+    "phone_normalized",
+    "title",
+    "authority",
+    "company_id",
+    "street",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "person_type",
+    "qualification_status",
+    "monthly_budget",
+    "outsourcing",
+    "switch_reason",
+    "need",
+    "services_wanted",
+    "temperature",
+    "waived_traits",
+    "lead_source_id",
+    "first_campaign_id",
+)
+
+
+_PERSON_TYPES: dict[str, Any] = {
+    "id": pl.Int64,
+    "authority": pl.Int8,
+    "company_id": pl.Int64,
+    "monthly_budget": pl.Float64,
+    "services_wanted": pl.List(pl.String),
+    "temperature": pl.Int8,
+    "waived_traits": pl.List(pl.String),
+    "lead_source_id": pl.Int64,
+    "first_campaign_id": pl.Int64,
+}
+
+
+def _decoded(row: tuple[Any, ...], json_columns: list[int]) -> tuple[Any, ...]:
+    """JSON columns come back as text from SQLite and as lists from PostgreSQL."""
+    values = list(row)
+    for i in json_columns:
+        if isinstance(values[i], str):
+            values[i] = json.loads(values[i])
+    return tuple(values)
+
+
+def _frame(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def avoid_entries() -> pl.DataFrame:
+    """Active Avoid entries: what blocks a row, and the date and reason the report gives."""
+    table = AvoidEntry._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT email_normalized, phone_normalized, company_domain, added_at, reason "
+            f"FROM {table} WHERE lifted_at IS NULL"
+        )
+        rows = [
+            (email, phone, domain, _local_day(added_at), reason)
+            for email, phone, domain, added_at, reason in cursor.fetchall()
+        ]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "email_normalized": pl.String,
+            "phone_normalized": pl.String,
+            "company_domain": pl.String,
+            "added_at": pl.String,
+            "reason": pl.String,
+        },
+        orient="row",
+    )
+
+
+def _local_day(value: datetime | str) -> str:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return timezone.localdate(value).isoformat()
+
+
+def person_keys() -> pl.DataFrame:
+    """Everyone's match keys: normalized email, phone, and company + name."""
+    people, companies = Person._meta.db_table, Company._meta.db_table
+    return _frame(
+        f"SELECT p.id, p.email_normalized, p.phone_normalized, c.normalized_name, "
+        f"LOWER(p.first_name), LOWER(p.last_name), p.person_type "
+        f"FROM {people} p LEFT JOIN {companies} c ON c.id = p.company_id",
+        [],
+        {
+            "person_id": pl.Int64,
+            "email_normalized": pl.String,
+            "phone_normalized": pl.String,
+            "company_normalized": pl.String,
+            "first_lower": pl.String,
+            "last_lower": pl.String,
+            "person_type": pl.String,
+        },
+    )
+
+
+def companies() -> pl.DataFrame:
+    """Stored companies by normalized name, with what qualification reads from them."""
+    table = Company._meta.db_table
+    return _frame(
+        f"SELECT id, normalized_name, niche, company_type, employee_count, geography FROM {table}",
+        [],
+        {
+            "company_id": pl.Int64,
+            "company_normalized": pl.String,
+            "old_niche": pl.String,
+            "old_company_type": pl.String,
+            "old_employee_count": pl.Int64,
+            "old_geography": pl.String,
+        },
+    )
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def people(ids: Sequence[int]) -> pl.DataFrame:
+    """The stored values of the matched people, to fill blanks and to re-judge them."""
+    table = Person._meta.db_table
+    columns = ", ".join(PERSON_COLUMNS)
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(ids):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(f"SELECT {columns} FROM {table} WHERE id IN ({marks})", list(chunk))
+            rows.extend(cursor.fetchall())
+    json_columns = [PERSON_COLUMNS.index("services_wanted"), PERSON_COLUMNS.index("waived_traits")]
+    rows = [_decoded(row, json_columns) for row in rows]
+    schema = {c: _PERSON_TYPES.get(c, pl.String) for c in PERSON_COLUMNS}
+    frame = pl.DataFrame(rows, schema=schema, orient="row")
+    return frame.rename({c: f"old_{c}" for c in PERSON_COLUMNS if c != "id"}).rename(
+        {"id": "person_id"}
+    )
+
+
+def activity_keys(campaign_id: int, person_ids: Sequence[int]) -> pl.DataFrame:
+    """The campaign's activities already recorded for these people: a re-import adds none."""
+    table = Activity._meta.db_table
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for chunk in _chunks(person_ids):
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT person_id, kind, occurred_at FROM {table} "
+                f"WHERE campaign_id = %s AND person_id IN ({marks})",
+                [campaign_id, *chunk],
+            )
+            rows.extend(cursor.fetchall())
+    return pl.DataFrame(
+        rows,
+        schema={
+            "person_id": pl.Int64,
+            "activity": pl.String,
+            "occurred_at": pl.Datetime("us", "UTC"),
+        },
+        orient="row",
+    )
