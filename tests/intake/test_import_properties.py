@@ -17,7 +17,7 @@ from leadflow.crm.services.avoid import add_avoid_entry
 from leadflow.crm.services.playbook import seed_defaults
 from leadflow.domain.people import PersonType
 from leadflow.intake.options import IntakeOptions, ListKind, Mode
-from leadflow.intake.read import read_table
+from leadflow.intake.read import IntakeFileError, read_table
 from leadflow.intake.run import run_intake
 
 pytestmark = pytest.mark.django_db
@@ -71,11 +71,18 @@ def test_nobody_on_avoid_is_created_updated_or_promoted_and_counts_add_up(
                 writer = csv.writer(handle)
                 writer.writerow(["Email", "Phone", "First Name", "Title"])
                 writer.writerows(rows)
+            # The reader skips blank lines, as a spreadsheet user would expect.
+            filled = [r for r in rows if any(r)]
+            if not filled:
+                with pytest.raises(IntakeFileError):
+                    read_table(path)
+                transaction.set_rollback(True)
+                return
             report = run_intake(
                 read_table(path),
                 IntakeOptions(campaign="Prop", source="webinar", kind=kind, mode=mode),
             )
-        assert sum(report.counts.values()) == report.read == len(rows)
+        assert sum(report.counts.values()) == report.read == len(filled)
         assert not Person.objects.filter(email_normalized__in=AVOIDED).exists()
         assert not Activity.objects.filter(person__person_type=PersonType.AVOID).exists()
         transaction.set_rollback(True)

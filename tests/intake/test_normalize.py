@@ -441,6 +441,7 @@ def test_budget_that_is_not_an_amount_is_an_error() -> None:
         ("3/5/2024", datetime(2024, 3, 5, tzinfo=UTC)),
         ("03/05/24", datetime(2024, 3, 5, tzinfo=UTC)),
         ("3/5/2024 2:30 PM", datetime(2024, 3, 5, 14, 30, tzinfo=UTC)),
+        ("3/5/2024  14:30", datetime(2024, 3, 5, 14, 30, tzinfo=UTC)),
         ("13/02/2024", datetime(2024, 2, 13, tzinfo=UTC)),
         ("05.03.2024", datetime(2024, 3, 5, tzinfo=UTC)),
         ("05.03.2024 14:30", datetime(2024, 3, 5, 14, 30, tzinfo=UTC)),
@@ -566,6 +567,14 @@ def test_placeholders_mean_blank_not_errors() -> None:
     )
     assert result.errors.is_empty()
     assert result.frame.select("phone", "occurred_at", "monthly_budget").row(0) == (None,) * 3
+
+
+def test_an_empty_file_normalizes_to_nothing() -> None:
+    frame = pl.DataFrame(schema={"__row": pl.UInt32, "email": pl.String, "phone": pl.String})
+    result = normalize(frame)
+    assert result.frame.height == 0
+    assert result.errors.height == 0
+    assert "phone_normalized" in result.frame.columns
 
 
 def test_missing_columns_read_as_blank() -> None:

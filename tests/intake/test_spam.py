@@ -27,6 +27,12 @@ def test_clean_rows_are_not_spam() -> None:
     assert _spam({}, {"phone": "(512) 555-0142", "email": ""}) == [None, None]
 
 
+def test_spam_reasons_has_one_value_per_row_even_for_no_rows() -> None:
+    frame = pl.DataFrame(schema={"__row": pl.UInt32, "email": pl.String})
+    assert spam_reasons(normalize(frame).frame).to_list() == []
+    assert len(_spam({}, {}, {})) == 3
+
+
 def test_disposable_email_domain_is_spam() -> None:
     assert _spam(
         {"email": "jane@mailinator.com"},

@@ -296,6 +296,7 @@ class _Numbering:
     lengths: tuple[int, ...]
     local_lengths: tuple[int, ...]
     kinds: tuple[tuple[tuple[int, ...], str], ...]  # (lengths, pattern) of valid numbers
+    leading_digits: str | None  # how a region sharing its country code claims a number
 
 
 _FAST_REGIONS = ("US", "GB", "DE")
@@ -306,8 +307,9 @@ def _numbering(region: str) -> _Numbering:
     meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
     assert meta is not None
     assert meta.general_desc is not None
-    assert not meta.national_prefix_transform_rule, "prefix transforms are not vectorized"
-    assert (meta.international_prefix or "").isdigit(), "a literal IDD is assumed"
+    if region in _FAST_REGIONS:  # what the column parser relies on
+        assert not meta.national_prefix_transform_rule, "prefix transforms are not vectorized"
+        assert (meta.international_prefix or "").isdigit(), "a literal IDD is assumed"
     # phonenumbers' _number_type_helper: a number is valid when one of these matches.
     descs = [
         meta.premium_rate, meta.toll_free, meta.shared_cost, meta.voip, meta.personal_number,
@@ -328,6 +330,7 @@ def _numbering(region: str) -> _Numbering:
         lengths=tuple(general.possible_length),
         local_lengths=tuple(general.possible_length_local_only),
         kinds=tuple((lengths, "|".join(p)) for lengths, p in grouped.items()),
+        leading_digits=meta.leading_digits,
     )
 
 
@@ -337,8 +340,11 @@ def _phones(df: pl.DataFrame, default_region: str) -> pl.Series:
     to phonenumbers, once per distinct (text, region)."""
     region = pl.when(pl.col("country").is_in(_REGIONS)).then("country")
     work = df.select("phone", region=region.otherwise(pl.lit(default_region.upper())))
-    e164 = fast_e164(work)
-    rest = work.with_row_index("_i").filter(e164.is_null() & pl.col("phone").is_not_null())
+    settled = fast_e164(work)
+    e164 = pl.select(pl.when(settled != "").then(settled)).to_series()
+    rest = work.with_row_index("_i").filter(settled.is_null() & pl.col("phone").is_not_null())
+    if rest.height == 0:
+        return e164
     distinct = rest.select("phone", "region").unique()
     answers = [_phone_or_none(text, name) for text, name in distinct.iter_rows()]
     distinct = distinct.with_columns(slow=pl.Series(answers, dtype=pl.String))
@@ -347,8 +353,9 @@ def _phones(df: pl.DataFrame, default_region: str) -> pl.Series:
 
 
 def fast_e164(work: pl.DataFrame) -> pl.Series:
-    """E.164 of the valid numbers among `phone` (read in `region`) that the column regexes
-    settle, null for the rest; exposed so tests can hold it to phonenumbers.
+    """What the column regexes settle about `phone` (read in `region`): its E.164 when
+    valid, "" when certainly not a phone number, null when phonenumbers must judge.
+    Public so that tests can hold it to phonenumbers.
 
     Plain strings (digits, separators, a leading +) of a fast region are parsed the way
     phonenumbers.parse does it, with the region's metadata as regexes, each step on the
@@ -422,23 +429,46 @@ def _country_code(part: pl.DataFrame, n: _Numbering) -> pl.DataFrame:
 
 
 def _valid(part: pl.DataFrame, n: _Numbering) -> pl.DataFrame:
-    """E.164 of the numbers phonenumbers would call valid (null for the others): the trunk
-    prefix goes when what remains has a possible length, then one of the region's number
-    kinds must match."""
+    """E.164 of the numbers phonenumbers would call valid, "" for the others: the trunk
+    prefix goes when what remains has a possible length; then the number must be one of
+    the region's kinds, or, failing that, of the region sharing the country code that
+    claims it (Canada or Jamaica for +1, Jersey or the Isle of Man for +44)."""
     part = _strip_trunk(part, "national", "stripped", n)
     length = pl.col("stripped").str.len_chars()
     keep = ~length.is_in(n.local_lengths) & (length.is_in(n.lengths) | (length > max(n.lengths)))
     part = part.with_columns(national=pl.when(keep).then("stripped").otherwise("national"))
-    part = part.with_columns(length=pl.col("national").str.len_chars())
-    length, national = pl.col("length"), pl.col("national")
+    national = pl.col("national")
+    part = part.with_columns(valid=_fits(national, n))
+    sharing = phonenumbers.COUNTRY_CODE_TO_REGION_CODE[int(n.code)][1:]
+    others = part.filter(~pl.col("valid"))
+    if sharing and others.height:
+        # phonenumbers' region_code_for_number: the first region whose leading digits
+        # match, or that the number fits, decides.
+        verdict: pl.Expr = pl.lit(False)
+        for name in reversed(sharing):
+            region = _numbering(name)
+            if region.leading_digits:
+                claims = national.str.contains(f"^(?:{region.leading_digits})")
+                fits = _fits(pl.when(claims).then(national), region)
+            else:
+                claims = fits = _fits(national, region)
+            verdict = pl.when(claims).then(fits).otherwise(verdict)
+        possible = national.str.len_chars().is_in(n.lengths + n.local_lengths)
+        others = others.with_columns(valid=verdict & possible)
+        part = pl.concat([part.filter("valid"), others])
+    e164 = pl.when("valid").then(pl.concat_str(pl.lit("+" + n.code), national))
+    return part.select("_i", e164.otherwise(pl.lit("")).alias("e164"))
+
+
+def _fits(national: pl.Expr, n: _Numbering) -> pl.Expr:
+    """phonenumbers' _number_type_helper is not UNKNOWN: the region has such numbers."""
+    length = national.str.len_chars()
     kinds = [
         (length.is_in(lengths) if lengths else pl.lit(True))
         & national.str.contains(f"^(?:{pattern})$")
         for lengths, pattern in n.kinds
     ]
-    valid = length.is_in(n.lengths) & _viable(national, n) & pl.any_horizontal(kinds)
-    e164 = pl.when(valid).then(pl.concat_str(pl.lit("+" + n.code), national))
-    return part.select("_i", e164.alias("e164"))
+    return length.is_in(n.lengths) & _viable(national, n) & pl.any_horizontal(kinds)
 
 
 def _strip_trunk(part: pl.DataFrame, source: str, target: str, n: _Numbering) -> pl.DataFrame:
@@ -683,7 +713,7 @@ def _iso_date() -> pl.Expr:
 
 def _clock(text: pl.Series) -> pl.Series:
     """ "14:30", "2:30 PM", "10:11:12.5+02:00" → microseconds after midnight UTC."""
-    work = text.str.to_lowercase().str.extract_groups(_CLOCK).struct.unnest()
+    work = text.str.to_lowercase().str.strip_chars().str.extract_groups(_CLOCK).struct.unnest()
     hour = pl.col("h").cast(pl.Int64, strict=False)
     hour = (
         pl.when((pl.col("ampm") == "p") & (hour < 12))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -28,6 +27,7 @@ from leadflow.domain.people import PersonEvent, PersonType, Role
 from leadflow.domain.qualification import QualificationStatus
 from leadflow.domain.temperature import NextAction
 from leadflow.intake.plan import Plan
+from leadflow.intake.sql import insert_rows
 
 BATCH = 2000
 _TASK_FOR_ACTION = {
@@ -101,10 +101,6 @@ def _temperature_label(value: int) -> str:
     return {1: "cold", 2: "cool", 3: "warm", 4: "hot"}[value]
 
 
-def _bulk(model: Any, objects: Iterable[Any]) -> list[Any]:
-    return list(model.objects.bulk_create(list(objects), batch_size=BATCH))
-
-
 def write_plan(
     plan: Plan,
     *,
@@ -123,22 +119,22 @@ def write_plan(
 
     new = [p for p in rows if p["person_id"] is None]
     stored = [p for p in rows if p["person_id"] is not None]
-    created = _bulk(
+    created = insert_rows(
         Person,
-        (
-            Person(
+        [
+            {
                 **_person_values(p, company_ids.get(p["company_normalized"])),
                 **_state(p, avatars, responses),
-                lead_source=source,
-                first_campaign=campaign,
-                created_at=p["occurred_at"] if responses else now,
-                created_by=by,
-            )
+                "lead_source_id": source.pk,
+                "first_campaign_id": campaign.pk,
+                "created_at": p["occurred_at"] if responses else now,
+                "created_by_id": by.pk if by else None,
+            }
             for p in new
-        ),
+        ],
     )
-    for p, person in zip(new, created, strict=True):
-        p["person_id"] = person.pk
+    for p, pk in zip(new, created, strict=True):
+        p["person_id"] = pk
     updated = _update_stored(stored, company_ids, avatars, responses)
     _history(
         rows,
@@ -194,22 +190,20 @@ def _companies(people: pl.DataFrame) -> dict[str, int]:
         .unique("company_normalized", keep="first", maintain_order=True)
         .iter_rows(named=True)
     )
-    for company in _bulk(
-        Company,
-        (
-            Company(
-                name=_text(c["company"])[:200],
-                normalized_name=c["company_normalized"][:200],
-                domain=_text(c["company_domain"])[:200],
-                niche=_text(c["niche"])[:100],
-                company_type=_text(c["company_type"])[:100],
-                employee_count=c["employee_count"],
-                geography=_text(c["geography"])[:32],
-            )
-            for c in fresh
-        ),
-    ):
-        ids[company.normalized_name] = company.pk
+    rows = [
+        {
+            "name": _text(c["company"])[:200],
+            "normalized_name": c["company_normalized"][:200],
+            "domain": _text(c["company_domain"])[:200],
+            "niche": _text(c["niche"])[:100],
+            "company_type": _text(c["company_type"])[:100],
+            "employee_count": c["employee_count"],
+            "geography": _text(c["geography"])[:32],
+        }
+        for c in fresh
+    ]
+    for row, pk in zip(rows, insert_rows(Company, rows), strict=True):
+        ids[row["normalized_name"]] = pk
     return ids
 
 
@@ -223,62 +217,68 @@ def _history(
     now: datetime,
     review_due: date,
 ) -> None:
-    activities, changes, records, proposals, tasks, merges = [], [], [], [], [], []
+    by_id = by.pk if by else None
+    activities: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
+    records: list[dict[str, Any]] = []
+    proposals: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
+    merges: list[dict[str, Any]] = []
     for p in rows:
         pid, at = p["person_id"], p["occurred_at"]
         if responses and p["new_activity"]:
             activities.append(
-                Activity(
-                    person_id=pid,
-                    kind=p["activity"],
-                    wish=p["wish"],
-                    occurred_at=at,
-                    campaign=campaign,
-                    source=source,
-                    problem_indicators=[p["problem"]] if p.get("problem") else [],
-                    temperature=p["activity_temperature"],
-                    note=_text(p.get("note")),
-                    recorded_by=by,
-                    recorded_at=now,
-                )
+                {
+                    "person_id": pid,
+                    "kind": p["activity"],
+                    "wish": p["wish"],
+                    "occurred_at": at,
+                    "campaign_id": campaign.pk,
+                    "source_id": source.pk,
+                    "problem_indicators": [p["problem"]] if p.get("problem") else [],
+                    "temperature": p["activity_temperature"],
+                    "note": _text(p.get("note")),
+                    "recorded_by_id": by_id,
+                    "recorded_at": now,
+                }
             )
         if p["type_after"] == PersonType.LEAD.value and (
             p["stored_type"] in (None, PersonType.PROSPECT.value)
         ):
             changes.append(
-                TypeChangeRecord(
-                    person_id=pid,
-                    before=PersonType.PROSPECT.value,
-                    after=PersonType.LEAD.value,
-                    event=PersonEvent.INTEREST_SHOWN.value,
-                    reason=f"first interest activity: {_words(p['activity'])} ({campaign.name})",
-                    by=by,
-                    at=at,
-                )
+                {
+                    "person_id": pid,
+                    "before": PersonType.PROSPECT.value,
+                    "after": PersonType.LEAD.value,
+                    "event": PersonEvent.INTEREST_SHOWN.value,
+                    "reason": f"first interest activity: {_words(p['activity'])} ({campaign.name})",
+                    "by_id": by_id,
+                    "at": at,
+                }
             )
         if p["judged"]:
             records.append(
-                QualificationRecord(
-                    person_id=pid,
-                    kind=QualificationRecord.Kind.AUTOMATIC,
-                    status=p["status"],
-                    unqualified_reason=p["unqualified_reason"],
-                    sweet_spot=p["sweet_spot"] or "",
-                    details=p["details"],
-                    reason=p["explanation"],
-                    by=by,
-                    at=at,
-                )
+                {
+                    "person_id": pid,
+                    "kind": QualificationRecord.Kind.AUTOMATIC,
+                    "status": p["status"],
+                    "unqualified_reason": p["unqualified_reason"],
+                    "sweet_spot": p["sweet_spot"] or "",
+                    "details": p["details"],
+                    "reason": p["explanation"],
+                    "by_id": by_id,
+                    "at": at,
+                }
             )
             for proposal in p["proposals"] or []:
                 proposals.append(
-                    ProposedDisqualification(
-                        person_id=pid,
-                        reason=proposal["reason"],
-                        trait=proposal["trait"],
-                        detail=proposal["detail"],
-                        proposed_at=at,
-                    )
+                    {
+                        "person_id": pid,
+                        "reason": proposal["reason"],
+                        "trait": proposal["trait"],
+                        "detail": proposal["detail"],
+                        "proposed_at": at,
+                    }
                 )
             if p["proposals"]:
                 tasks.append(
@@ -312,14 +312,14 @@ def _history(
             )
         if p["filled"]:
             merges.append(
-                MergeRecord(
-                    person_id=pid,
-                    campaign=campaign,
-                    by=by,
-                    at=now,
-                    reason=f"import into {campaign.name}, row {p['row']}",
-                    changes={name: _json(p[name]) for name in p["filled"]},
-                )
+                {
+                    "person_id": pid,
+                    "campaign_id": campaign.pk,
+                    "by_id": by_id,
+                    "at": now,
+                    "reason": f"import into {campaign.name}, row {p['row']}",
+                    "changes": {name: _json(p[name]) for name in p["filled"]},
+                }
             )
     for model, objects in (
         (Activity, activities),
@@ -329,13 +329,18 @@ def _history(
         (Task, tasks),
         (MergeRecord, merges),
     ):
-        _bulk(model, objects)
+        insert_rows(model, objects)
 
 
-def _task(person_id: int, kind: str, due: Any, note: str, now: datetime) -> Task:
-    return Task(
-        person_id=person_id, kind=kind, role=Role.SETTER, due_on=due, note=note, created_at=now
-    )
+def _task(person_id: int, kind: str, due: Any, note: str, now: datetime) -> dict[str, Any]:
+    return {
+        "person_id": person_id,
+        "kind": kind,
+        "role": Role.SETTER.value,
+        "due_on": due,
+        "note": note,
+        "created_at": now,
+    }
 
 
 def _json(value: Any) -> Any:
