@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from leadflow.crm.models.work import FOLLOW_UP_TASK
 from leadflow.demo.plan import (
     Config,
     PlannedActivity,
@@ -29,17 +30,12 @@ from leadflow.domain.profile import LeadProfile, Trait
 from leadflow.domain.qualification import QualificationStatus
 from leadflow.domain.temperature import (
     InterestActivity,
-    NextAction,
     follow_up_for,
     pulls_forward,
     read_temperature,
     temperature_of,
 )
 
-_TASK_FOR_ACTION = {
-    NextAction.CALL: "call",
-    NextAction.PERSONAL_FOLLOW_UP: "personal_follow_up",
-}
 # Tasks that only make sense while we still try to get a first appointment.
 PROSPECTING_TASKS = frozenset(
     {"call", "personal_follow_up", "callback", "confirm_disqualification"}
@@ -192,7 +188,7 @@ def schedule_next_steps(person: PlannedPerson, *, config: Config, clock: Clock) 
         )
         if follow_up is None:
             continue
-        kind, due = _TASK_FOR_ACTION[follow_up.action], follow_up.due
+        kind, due = FOLLOW_UP_TASK[follow_up.action], follow_up.due
         still_open = open_task is not None and (
             open_task.done_at is None or open_task.done_at > activity.at
         )

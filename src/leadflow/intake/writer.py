@@ -23,17 +23,13 @@ from leadflow.crm.models import (
     Task,
     TypeChangeRecord,
 )
+from leadflow.crm.models.work import FOLLOW_UP_TASK
 from leadflow.domain.people import PersonEvent, PersonType, Role
 from leadflow.domain.qualification import QualificationStatus
-from leadflow.domain.temperature import NextAction
 from leadflow.intake.plan import Plan
 from leadflow.intake.sql import insert_rows
 
 BATCH = 2000
-_TASK_FOR_ACTION = {
-    NextAction.CALL.value: Task.Kind.CALL,
-    NextAction.PERSONAL_FOLLOW_UP.value: Task.Kind.PERSONAL_FOLLOW_UP,
-}
 
 
 def _text(value: Any) -> str:
@@ -300,11 +296,11 @@ def _history(
                         now,
                     )
                 )
-        if p["follow_up_action"] in _TASK_FOR_ACTION:
+        if p["follow_up_action"] in FOLLOW_UP_TASK:
             tasks.append(
                 _task(
                     pid,
-                    _TASK_FOR_ACTION[p["follow_up_action"]],
+                    FOLLOW_UP_TASK[p["follow_up_action"]],
                     p["follow_up_due"],
                     p["follow_up_note"],
                     now,

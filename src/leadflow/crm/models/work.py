@@ -10,6 +10,7 @@ from leadflow.crm.models.choices import choices, one_of
 from leadflow.domain.people import Role
 from leadflow.domain.profile import Trait
 from leadflow.domain.qualification import UnqualifiedReason
+from leadflow.domain.temperature import NextAction
 
 
 class Task(models.Model):
@@ -46,6 +47,13 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} — {self.person}"
+
+
+# The task a temperature's next step gives a setter; other next steps need no task.
+FOLLOW_UP_TASK: dict[str, str] = {
+    NextAction.CALL.value: Task.Kind.CALL.value,
+    NextAction.PERSONAL_FOLLOW_UP.value: Task.Kind.PERSONAL_FOLLOW_UP.value,
+}
 
 
 class ProposedDisqualification(models.Model):

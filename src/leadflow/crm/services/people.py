@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from leadflow.crm import adapters
 from leadflow.crm.models import Activity, Campaign, Company, ConsentChange, Person, Source, Task
+from leadflow.crm.models.work import FOLLOW_UP_TASK
 from leadflow.crm.services.avoid import raise_if_avoided
 from leadflow.crm.services.common import now_or, record_type_change
 from leadflow.crm.services.qualification import qualify_person
@@ -29,17 +30,11 @@ from leadflow.domain.qualification import QualificationStatus
 from leadflow.domain.temperature import (
     ActivityKind,
     FollowUpWish,
-    NextAction,
     Temperature,
     follow_up_for,
     pulls_forward,
     read_temperature,
 )
-
-_TASK_FOR_ACTION = {
-    NextAction.CALL: Task.Kind.CALL,
-    NextAction.PERSONAL_FOLLOW_UP: Task.Kind.PERSONAL_FOLLOW_UP,
-}
 
 
 @transaction.atomic
@@ -182,9 +177,9 @@ def _schedule_follow_up(person: Person, temperature: Temperature, at: datetime) 
     )
     if follow_up is None:
         return  # the drip does the work: cold and cool leads, unqualified leads
-    kind = _TASK_FOR_ACTION[follow_up.action]
+    kind = FOLLOW_UP_TASK[follow_up.action]
     open_task = Task.objects.filter(
-        person=person, kind__in=list(_TASK_FOR_ACTION.values()), done_at__isnull=True
+        person=person, kind__in=list(FOLLOW_UP_TASK.values()), done_at__isnull=True
     ).first()
     if open_task is None:
         Task.objects.create(
