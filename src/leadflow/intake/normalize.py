@@ -73,7 +73,9 @@ def normalize(frame: pl.DataFrame, *, default_region: str = "US") -> Normalized:
         lambda: _contact(df, default_region),
         lambda: _email_and_domains(df),
         lambda: _profile(df),
-        lambda: [by_distinct(df["occurred_on"], _dates).alias("occurred_at")],
+        lambda: [
+            by_distinct(df["occurred_on"], _reading(_dates, placeholders=True)).alias("occurred_at")
+        ],
         lambda: [by_distinct(df["company"], _company_names).alias("company_normalized")],
     ]
     # The groups share nothing, and most polars string kernels run on one core with the
@@ -109,15 +111,17 @@ def _profile(df: pl.DataFrame) -> list[pl.Series]:
     return [
         *_names(df),
         _by_distinct_py(df["title"], _authority, pl.Int8()).alias("authority"),
-        by_distinct(df["employee_count"], _employee_count).alias("employees"),
-        by_distinct(df["monthly_budget"], _budget).alias("budget"),
-        by_distinct(df["need"], _chooser(NEED)).alias("need"),
-        by_distinct(df["outsourcing"], _chooser(OUTSOURCING)).alias("outsourcing"),
-        by_distinct(df["switch_reason"], _chooser(SWITCH_REASON)).alias("switch_reason"),
-        by_distinct(df["activity"], _chooser(ACTIVITY)).alias("activity"),
-        by_distinct(df["follow_up"], _chooser(WISH)).alias("wish"),
-        by_distinct(df["services_wanted"], _services).alias("services_wanted"),
-        by_distinct(df["niche"], lambda niche: niche.str.to_lowercase()).alias("niche"),
+        by_distinct(df["employee_count"], _reading(_employee_count, placeholders=True)).alias(
+            "employees"
+        ),
+        by_distinct(df["monthly_budget"], _reading(_budget, placeholders=True)).alias("budget"),
+        by_distinct(df["need"], _reading(_chooser(NEED))).alias("need"),
+        by_distinct(df["outsourcing"], _reading(_chooser(OUTSOURCING))).alias("outsourcing"),
+        by_distinct(df["switch_reason"], _reading(_chooser(SWITCH_REASON))).alias("switch_reason"),
+        by_distinct(df["activity"], _reading(_chooser(ACTIVITY))).alias("activity"),
+        by_distinct(df["follow_up"], _reading(_chooser(WISH))).alias("wish"),
+        by_distinct(df["services_wanted"], _reading(_services)).alias("services_wanted"),
+        by_distinct(df["niche"], _reading(lambda niche: niche.str.to_lowercase())).alias("niche"),
     ]
 
 
@@ -136,21 +140,43 @@ _PLACEHOLDERS = sorted(
         for spelling in (word, word.upper(), word.capitalize())
     }
 )
-_PLACEHOLDER_FIELDS = {"email", "phone", "employee_count", "monthly_budget", "occurred_on"}
+_PLACEHOLDER_FIELDS = {"email", "phone"}  # counts, budgets, dates: _reading(placeholders=True)
+# Columns shown as given, so trimmed here. The others are only ever read through a parser
+# that runs once per distinct value, which trims them far more cheaply (see _text).
+_SHOWN = {
+    "first_name", "last_name", "email", "phone", "title", "company", "company_type",
+    "street", "city", "postcode", "problem", "honeypot", "note",
+}  # fmt: skip
 
 
 def _trimmed(frame: pl.DataFrame) -> pl.DataFrame:
-    """`row` and every Field column, trimmed, blank (or a placeholder) as null."""
+    """`row` and every Field column: shown ones trimmed, blank (or a placeholder) as null;
+    the others as text, for their parsers to trim."""
     present = [field.value for field in Field if field.value in frame.columns]
     df = frame.select(
         pl.col("__row").cast(pl.UInt32).alias("row"),
-        *(pl.col(name).cast(pl.String).str.strip_chars() for name in present),
+        *(pl.col(name).cast(pl.String) for name in present),
         *(_NULL.alias(field.value) for field in Field if field.value not in present),
     )
     return df.with_columns(
-        pl.col(name).replace(_PLACEHOLDERS if name in _PLACEHOLDER_FIELDS else [""], None)
+        pl.col(name)
+        .str.strip_chars()
+        .replace(_PLACEHOLDERS if name in _PLACEHOLDER_FIELDS else [""], None)
         for name in present
+        if name in _SHOWN
     )
+
+
+def _text(values: pl.Series, *, placeholders: bool = False) -> pl.Series:
+    """A column that was not trimmed up front: trimmed, blank (or a placeholder) as null."""
+    return values.str.strip_chars().replace(_PLACEHOLDERS if placeholders else [""], None)
+
+
+def _reading(
+    parse: Callable[[pl.Series], pl.Series], *, placeholders: bool = False
+) -> Callable[[pl.Series], pl.Series]:
+    """`parse` of the trimmed text."""
+    return lambda values: parse(_text(values, placeholders=placeholders))
 
 
 def by_distinct(values: pl.Series, compute: Callable[[pl.Series], pl.Series]) -> pl.Series:
@@ -199,12 +225,13 @@ def _names(df: pl.DataFrame) -> list[pl.Series]:
     """First and last name as given; a full name is split only when both are blank:
     "Doe, Jane" and "Dr. Jane Doe" are Jane + Doe, a single word is a first name."""
     split = pl.col("first_name").is_null() & pl.col("last_name").is_null()
-    given_full = pl.when(split).then(pl.col("full_name"))
+    given_full = pl.when(split).then(pl.col("full_name").str.strip_chars())
     work = df.select(
         "first_name",
         "last_name",
         full=given_full.str.replace(_HONORIFIC, "").str.replace(_NAME_SUFFIX, "").str.strip_chars(),
     )
+    work = work.with_columns(full=pl.when(pl.col("full") != "").then("full"))
     work = work.with_columns(
         comma=pl.col("full").str.contains(",", literal=True),
         spaced=pl.col("full").str.contains(r"\s"),
@@ -535,7 +562,7 @@ def _company_names(company: pl.Series) -> pl.Series:
 def _company_domain(website: pl.Series, email_domain: pl.Series) -> pl.Series:
     """The website's host without www., else the email domain unless it is free mail."""
     mail = pl.select(pl.when(~email_domain.is_in(FREE_MAIL)).then(email_domain)).to_series()
-    return by_distinct(website, _host).fill_null(mail)
+    return by_distinct(website, _reading(_host)).fill_null(mail)
 
 
 def _host(website: pl.Series) -> pl.Series:
@@ -756,10 +783,13 @@ def _place(df: pl.DataFrame) -> list[pl.Series]:
     """ISO country, region (US states by name too) and geography ("US-TX", "GB"), worked
     out once per distinct (country, region) pair."""
     pairs = df.select("country", "region").unique()
-    key = pl.col("country").str.to_lowercase().str.replace_all(r"\.", "")
-    code = pl.col("country").str.to_uppercase()
-    state = pl.col("region").str.to_lowercase().str.replace_all(r"\.", "")
     places = pairs.with_columns(
+        text_country=_text(pairs["country"]), text_region=_text(pairs["region"])
+    )
+    key = pl.col("text_country").str.to_lowercase().str.replace_all(r"\.", "")
+    code = pl.col("text_country").str.to_uppercase()
+    state = pl.col("text_region").str.to_lowercase().str.replace_all(r"\.", "")
+    places = places.with_columns(
         iso=pl.coalesce(
             key.str.replace_all(r"\s+", " ").replace_strict(
                 COUNTRIES, default=None, return_dtype=pl.String
@@ -772,7 +802,7 @@ def _place(df: pl.DataFrame) -> list[pl.Series]:
     places = places.with_columns(
         code=pl.coalesce(
             pl.when(iso.is_null() | (iso == "US")).then("state"),
-            pl.col("region").str.to_uppercase(),
+            pl.col("text_region").str.to_uppercase(),
         )
     )
     home = pl.coalesce(iso, pl.when(pl.col("code").is_in(_STATE_CODES)).then(pl.lit("US")))
@@ -819,7 +849,9 @@ def _services(text: pl.Series) -> pl.Series:
 
 def _errors(df: pl.DataFrame) -> pl.DataFrame:
     def bad(column: str, normalized: str, reason: str) -> pl.DataFrame:
-        return df.filter(pl.col(column).is_not_null() & pl.col(normalized).is_null()).select(
+        rows = df.filter(pl.col(column).is_not_null() & pl.col(normalized).is_null())
+        rows = rows.with_columns(_text(rows[column], placeholders=True).alias(column))
+        return rows.filter(pl.col(column).is_not_null()).select(
             "row",
             column=pl.lit(column),
             value=pl.col(column),
