@@ -307,3 +307,31 @@ def test_a_response_to_another_campaign_is_a_new_activity(
     report = run(path, campaign="Trade show Dallas", source="trade show")
     assert "no change" not in report.rows["detail"][0]
     assert Activity.objects.count() == 2
+
+
+def test_two_rows_that_are_one_stored_person_merge_into_the_earliest(
+    owner: User, write_csv: Callable[..., Path]
+) -> None:
+    run(write_csv([_row(Timeline="")]), kind=ListKind.FARM_LIST, campaign="List")
+    # Row 2 matches the stored person by email, row 3 by phone only (another email).
+    path = write_csv(
+        [
+            _row(**{"Phone Number": ""}),
+            _row(**{"E-mail": "dana.owens@gmail.com", "Phone Number": "512-555-0142"}),
+        ]
+    )
+    report = run(path)
+    assert report.counts[Outcome.MERGED] == 2
+    assert report.rows.filter(report.rows["row"] == 3)["detail"][0] == "duplicate of row 2"
+    assert Person.objects.count() == 1
+    _adds_up(report)
+
+
+def test_a_bot_row_is_spam_even_when_its_phone_is_invalid(
+    owner: User, write_csv: Callable[..., Path]
+) -> None:
+    path = write_csv([_row(), _row(**{"E-mail": "x@mailinator.com", "Phone Number": "12"})])
+    report = run(path)
+    assert report.written
+    assert report.counts[Outcome.SPAM] == 1
+    assert report.counts[Outcome.ERROR] == 0

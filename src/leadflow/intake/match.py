@@ -136,16 +136,17 @@ def match_stored(clusters: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
 def first_outcomes(frame: pl.DataFrame) -> pl.DataFrame:
     """Rows already decided before any merging: errors, spam, Avoid."""
     return frame.with_columns(
-        outcome=pl.when(pl.col("error_detail").is_not_null())
-        .then(pl.lit(Outcome.ERROR.value))
-        .when(pl.col("spam_detail").is_not_null())
+        # Spam first: a bot's junk phone must not abort an all-or-nothing import.
+        outcome=pl.when(pl.col("spam_detail").is_not_null())
         .then(pl.lit(Outcome.SPAM.value))
+        .when(pl.col("error_detail").is_not_null())
+        .then(pl.lit(Outcome.ERROR.value))
         .when(pl.col("avoid_detail").is_not_null())
         .then(pl.lit(Outcome.BLOCKED.value))
         .otherwise(_BLANK),
         detail=pl.coalesce(
-            "error_detail",
             pl.concat_str([pl.lit("spam: "), pl.col("spam_detail")]),
+            "error_detail",
             "avoid_detail",
         ),
     )

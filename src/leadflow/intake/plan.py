@@ -177,6 +177,20 @@ def plan_intake(
     # Someone stored on Avoid whom no entry key caught (a company + name match).
     avoided = survivors.filter(pl.col("stored_type") == PersonType.AVOID.value)["cluster"]
     survivors = survivors.filter(pl.col("stored_type").ne_missing(PersonType.AVOID.value))
+    # Two people of the file can turn out to be one stored person (matched by email in
+    # one row, by phone in another): the earliest row speaks for that person.
+    survivors = survivors.with_columns(
+        rep_row=pl.when(pl.col("person_id").is_not_null())
+        .then(pl.col("row").min().over("person_id"))
+        .otherwise(pl.col("row"))
+    )
+    secondary = survivors.filter(pl.col("row") != pl.col("rep_row")).select("cluster", "rep_row")
+    survivors = survivors.filter(pl.col("row") == pl.col("rep_row")).drop("rep_row")
+    live = (
+        live.join(secondary, on="cluster", how="left")
+        .with_columns(first_row=pl.coalesce("rep_row", "first_row"))
+        .drop("rep_row")
+    )
     people = _merge(survivors, options, campaign_id=campaign_id, now=now)
     people = _classify(people, rules)
     rows = _row_outcomes(decided, live, people, avoided)
