@@ -557,7 +557,7 @@ def test_services_are_split_into_slugs() -> None:
 
 def test_row_without_email_or_phone_is_an_error() -> None:
     result = _normalize({"email": "a@example.com"}, {"first_name": "Ann", "email": " "})
-    assert _errors(result) == [(3, "email", "needs an email or a phone")]
+    assert _errors(result) == [(3, "email", "needs an email, a phone or an external id")]
 
 
 def test_a_row_may_have_several_errors() -> None:

@@ -14,7 +14,7 @@ import polars as pl
 from django.db import connection
 from django.utils import timezone
 
-from leadflow.crm.models import Activity, AvoidEntry, Company, Person
+from leadflow.crm.models import Activity, AvoidEntry, Company, Person, Source
 
 _CHUNK = 5000
 
@@ -27,6 +27,7 @@ PERSON_COLUMNS = (
     "phone",
     "phone_normalized",
     "title",
+    "external_id",
     "authority",
     "company_id",
     "street",
@@ -45,6 +46,8 @@ PERSON_COLUMNS = (
     "waived_traits",
     "lead_source_id",
     "first_campaign_id",
+    "email_opt_out",
+    "do_not_call",
 )
 
 
@@ -58,6 +61,8 @@ _PERSON_TYPES: dict[str, Any] = {
     "waived_traits": pl.List(pl.String),
     "lead_source_id": pl.Int64,
     "first_campaign_id": pl.Int64,
+    "email_opt_out": pl.Boolean,
+    "do_not_call": pl.Boolean,
 }
 
 
@@ -115,7 +120,7 @@ def person_keys() -> pl.DataFrame:
     people, companies = Person._meta.db_table, Company._meta.db_table
     return _frame(
         f"SELECT p.id, p.email_normalized, p.phone_normalized, c.normalized_name, "
-        f"LOWER(p.first_name), LOWER(p.last_name), p.person_type "
+        f"LOWER(p.first_name), LOWER(p.last_name), p.person_type, p.external_id "
         f"FROM {people} p LEFT JOIN {companies} c ON c.id = p.company_id",
         [],
         {
@@ -126,6 +131,7 @@ def person_keys() -> pl.DataFrame:
             "first_lower": pl.String,
             "last_lower": pl.String,
             "person_type": pl.String,
+            "external_id": pl.String,
         },
     )
 
@@ -166,9 +172,15 @@ def people(ids: Sequence[int]) -> pl.DataFrame:
     rows = [_decoded(row, json_columns) for row in rows]
     schema = {c: _PERSON_TYPES.get(c, pl.String) for c in PERSON_COLUMNS}
     frame = pl.DataFrame(rows, schema=schema, orient="row")
-    return frame.rename({c: f"old_{c}" for c in PERSON_COLUMNS if c != "id"}).rename(
-        {"id": "person_id"}
+    sources = pl.DataFrame(
+        list(Source.objects.values_list("id", "name")),
+        schema={"lead_source_id": pl.Int64, "lead_source": pl.String},
+        orient="row",
     )
+    frame = frame.join(sources, on="lead_source_id", how="left")
+    return frame.rename(
+        {c: f"old_{c}" for c in (*PERSON_COLUMNS, "lead_source") if c != "id"}
+    ).rename({"id": "person_id"})
 
 
 def activity_keys(campaign_id: int, person_ids: Sequence[int]) -> pl.DataFrame:

@@ -16,6 +16,10 @@ class Field(StrEnum):
     EMAIL = "email"
     PHONE = "phone"
     TITLE = "title"
+    EXTERNAL_ID = "external_id"  # another system's id for the person (old CRM, form vendor)
+    LEAD_SOURCE = "lead_source"  # per row; blank: the import's --source
+    EMAIL_OPT_OUT = "email_opt_out"  # yes: never email (an import never clears it)
+    DO_NOT_CALL = "do_not_call"  # yes: never call
     COMPANY = "company"
     WEBSITE = "website"
     NICHE = "niche"
@@ -73,6 +77,25 @@ _ALIASES: dict[Field, tuple[str, ...]] = {
         "phone 1",
     ),
     Field.TITLE: ("title", "job title", "position", "role", "job role", "designation"),
+    Field.EXTERNAL_ID: (
+        "id",
+        "external id",
+        "lead id",
+        "record id",
+        "contact id",
+        "prospect id",
+        "mql id",
+        "crm id",
+    ),
+    Field.LEAD_SOURCE: ("lead source", "origin", "source", "utm source"),
+    Field.EMAIL_OPT_OUT: (
+        "do not email",
+        "email opt out",
+        "opted out",
+        "unsubscribed",
+        "no email",
+    ),
+    Field.DO_NOT_CALL: ("do not call", "dnc", "no calls"),
     Field.COMPANY: (
         "company",
         "company name",

@@ -59,8 +59,9 @@ def block_avoided(
 def cluster_rows(frame: pl.DataFrame) -> pl.DataFrame:
     """Add `cluster` (the same person within the file) and `first_row` (its survivor).
 
-    Email wins, then phone, then company + name. A row known only by phone joins the
-    email-keyed cluster of an earlier row with that phone; likewise for company + name.
+    Email wins, then the external id, then phone, then company + name. A row known only by
+    phone joins the email-keyed cluster of an earlier row with that phone; likewise for
+    the external id and for company + name.
     """
     out = frame.with_columns(_name=_name_key())
     by_phone = (
@@ -70,6 +71,11 @@ def cluster_rows(frame: pl.DataFrame) -> pl.DataFrame:
         .group_by("phone_normalized")
         .agg(pl.col("email_normalized").sort_by("row").first().alias("_email_by_phone"))
     )
+    by_external = (
+        out.filter(pl.col("email_normalized").is_not_null() & pl.col("external_id").is_not_null())
+        .group_by("external_id")
+        .agg(pl.col("email_normalized").sort_by("row").first().alias("_email_by_external"))
+    )
     by_name = (
         out.filter(pl.col("email_normalized").is_not_null() & pl.col("_name").is_not_null())
         .group_by("_name")
@@ -77,10 +83,13 @@ def cluster_rows(frame: pl.DataFrame) -> pl.DataFrame:
     )
     out = (
         out.join(by_phone, on="phone_normalized", how="left")
+        .join(by_external, on="external_id", how="left")
         .join(by_name, on="_name", how="left")
         .with_columns(
             cluster=pl.coalesce(
                 pl.concat_str([pl.lit("e:"), pl.col("email_normalized")]),
+                pl.concat_str([pl.lit("e:"), pl.col("_email_by_external")]),
+                pl.concat_str([pl.lit("x:"), pl.col("external_id")]),
                 pl.concat_str([pl.lit("e:"), pl.col("_email_by_phone")]),
                 pl.concat_str([pl.lit("p:"), pl.col("phone_normalized")]),
                 pl.concat_str([pl.lit("e:"), pl.col("_email_by_name")]),
@@ -88,7 +97,7 @@ def cluster_rows(frame: pl.DataFrame) -> pl.DataFrame:
                 pl.concat_str([pl.lit("r:"), pl.col("row").cast(pl.String)]),
             )
         )
-        .drop("_email_by_phone", "_email_by_name")
+        .drop("_email_by_phone", "_email_by_external", "_email_by_name")
     )
     return out.with_columns(first_row=pl.col("row").min().over("cluster"))
 
@@ -111,7 +120,7 @@ def match_stored(clusters: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
         .otherwise(_BLANK)
     )
     out = out.with_columns(person_id=pl.lit(None, dtype=pl.Int64), stored_type=_BLANK)
-    for key in ("email_normalized", "phone_normalized", "_name"):
+    for key in ("email_normalized", "external_id", "phone_normalized", "_name"):
         lookup = (
             stored.filter(pl.col(key).is_not_null())
             .group_by(key)
@@ -130,7 +139,19 @@ def match_stored(clusters: pl.DataFrame, keys: pl.DataFrame) -> pl.DataFrame:
             )
             .drop("_pid", "_ptype")
         )
-    return out.drop("_name")
+    # A row matched by email whose external id belongs to someone else keeps its person;
+    # the id is not copied over (it would name two people).
+    owners = stored.filter(pl.col("external_id").is_not_null()).select(
+        "external_id", _owner="person_id"
+    )
+    out = out.join(owners, on="external_id", how="left").with_columns(
+        external_id=pl.when(
+            pl.col("_owner").is_null() | pl.col("_owner").eq_missing(pl.col("person_id"))
+        )
+        .then("external_id")
+        .otherwise(_BLANK)
+    )
+    return out.drop("_name", "_owner")
 
 
 def first_outcomes(frame: pl.DataFrame) -> pl.DataFrame:

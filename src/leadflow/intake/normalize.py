@@ -91,6 +91,9 @@ def normalize(frame: pl.DataFrame, *, default_region: str = "US") -> Normalized:
         pl.col("budget").cast(pl.Float64).alias("monthly_budget"),
         "outsourcing", "switch_reason", "need", "services_wanted", "activity", "wish",
         "problem", pl.col("occurred_at").cast(pl.Datetime("us", "UTC")), "honeypot", "note",
+        "external_id", "lead_source",
+        (pl.col("email_opt_out") == "yes").alias("email_opt_out"),
+        (pl.col("do_not_call") == "yes").alias("do_not_call"),
     )  # fmt: skip
     return Normalized(out, _errors(df))
 
@@ -122,6 +125,9 @@ def _profile(df: pl.DataFrame) -> list[pl.Series]:
         by_distinct(df["follow_up"], _reading(_chooser(WISH))).alias("wish"),
         by_distinct(df["services_wanted"], _reading(_services)).alias("services_wanted"),
         by_distinct(df["niche"], _reading(lambda niche: niche.str.to_lowercase())).alias("niche"),
+        by_distinct(df["email_opt_out"], _reading(_chooser(YES_NO))).alias("email_opt_out"),
+        by_distinct(df["do_not_call"], _reading(_chooser(YES_NO))).alias("do_not_call"),
+        by_distinct(df["lead_source"], _reading(_source_name)).alias("lead_source"),
     ]
 
 
@@ -140,12 +146,20 @@ _PLACEHOLDERS = sorted(
         for spelling in (word, word.upper(), word.capitalize())
     }
 )
+# What a web form's untouched drop-down exports ("Select"): nothing was chosen.
+_UNCHOSEN = sorted(
+    {
+        spelling
+        for word in ["", "select", "-- select --", "please select", "choose one", "--"]
+        for spelling in (word, word.upper(), word.capitalize(), word.title())
+    }
+)
 _PLACEHOLDER_FIELDS = {"email", "phone"}  # counts, budgets, dates: _reading(placeholders=True)
 # Columns shown as given, so trimmed here. The others are only ever read through a parser
 # that runs once per distinct value, which trims them far more cheaply (see _text).
 _SHOWN = {
     "first_name", "last_name", "email", "phone", "title", "company", "company_type",
-    "street", "city", "postcode", "problem", "honeypot", "note",
+    "street", "city", "postcode", "problem", "honeypot", "note", "external_id",
 }  # fmt: skip
 
 
@@ -161,7 +175,7 @@ def _trimmed(frame: pl.DataFrame) -> pl.DataFrame:
     return df.with_columns(
         pl.col(name)
         .str.strip_chars()
-        .replace(_PLACEHOLDERS if name in _PLACEHOLDER_FIELDS else [""], None)
+        .replace(_PLACEHOLDERS if name in _PLACEHOLDER_FIELDS else _UNCHOSEN, None)
         for name in present
         if name in _SHOWN
     )
@@ -169,7 +183,7 @@ def _trimmed(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _text(values: pl.Series, *, placeholders: bool = False) -> pl.Series:
     """A column that was not trimmed up front: trimmed, blank (or a placeholder) as null."""
-    return values.str.strip_chars().replace(_PLACEHOLDERS if placeholders else [""], None)
+    return values.str.strip_chars().replace(_PLACEHOLDERS if placeholders else _UNCHOSEN, None)
 
 
 def _reading(
@@ -836,6 +850,12 @@ def _chooser(rules: tuple[tuple[str, str | None], ...]) -> Callable[[pl.Series],
     return choose
 
 
+def _source_name(text: pl.Series) -> pl.Series:
+    """A lead source as people name it, spaces collapsed; the writer matches it to a stored
+    source ignoring case, so "Google" and "google" are one source."""
+    return text.str.replace_all(r"\s+", " ")
+
+
 def _services(text: pl.Series) -> pl.Series:
     """ "Managed Services; Backup and DR" → ["managed-services", "backup", "dr"]."""
     parts = text.str.to_lowercase().str.replace_all(r"\s*(?:[;,/|&+]|\band\b)\s*", "\x1f")
@@ -858,8 +878,13 @@ def _errors(df: pl.DataFrame) -> pl.DataFrame:
             reason=pl.format('"{}" ' + reason, pl.col(column)),
         )
 
-    missing = df.filter(pl.col("email").is_null() & pl.col("phone").is_null()).select(
-        "row", column=pl.lit("email"), value=_NULL, reason=pl.lit("needs an email or a phone")
+    missing = df.filter(
+        pl.col("email").is_null() & pl.col("phone").is_null() & pl.col("external_id").is_null()
+    ).select(
+        "row",
+        column=pl.lit("email"),
+        value=_NULL,
+        reason=pl.lit("needs an email, a phone or an external id"),
     )
     checks = [
         bad("email", "email_normalized", "is not an email address"),
@@ -923,6 +948,11 @@ WISH: tuple[tuple[str, str | None], ...] = (
     (r"^(?:y|yes|true|1|x|ja|oui|si|on|checked)$|contact me|call me|please (?:contact|call)"
      r"|reach out|follow[- ]?up|\byes\b|interested|opt[- ]?in", "asked"),
     ("", "neutral"),
+)  # fmt: skip
+# Consent columns ("Do Not Email: Yes"): only a clear yes sets the flag.
+YES_NO: tuple[tuple[str, str | None], ...] = (
+    (r"^(?:y|yes|true|1|x|ja|oui|si|checked)$", "yes"),
+    ("", "no"),
 )  # fmt: skip
 
 MONTHS = {

@@ -34,6 +34,7 @@ PERSON_FIELDS = (
     "phone",
     "phone_normalized",
     "title",
+    "external_id",
     "authority",
     "street",
     "city",
@@ -55,7 +56,9 @@ COMPANY_FIELDS = (
     "employee_count",
     "geography",
 )
-ACTIVITY_FIELDS = ("activity", "wish", "occurred_at", "problem", "note")
+ACTIVITY_FIELDS = ("activity", "wish", "occurred_at", "problem", "note", "lead_source")
+# Consent only ever tightens: an import sets an opt-out, never clears one.
+CONSENT_FIELDS = ("email_opt_out", "do_not_call")
 _NULL = pl.lit(None, dtype=pl.String)
 
 
@@ -81,9 +84,9 @@ def _canonical(table: Table, options: IntakeOptions) -> pl.DataFrame:
         mapping = map_headers(table.headers, options.mapping)
     except MappingError as error:
         raise IntakeFileError(error.reason) from error
-    if not ({Field.EMAIL, Field.PHONE} & set(mapping.columns)):
+    if not ({Field.EMAIL, Field.PHONE, Field.EXTERNAL_ID} & set(mapping.columns)):
         raise IntakeFileError(
-            "the file has no email or phone column; map one with --map 'Header=email' "
+            "the file has no email, phone or id column; map one with --map 'Header=email' "
             f"(columns found: {', '.join(table.headers)})"
         )
     return table.frame.select(
@@ -114,7 +117,11 @@ def _survivors(live: pl.DataFrame) -> pl.DataFrame:
     return (
         live.sort("row")
         .group_by("cluster", maintain_order=True)
-        .agg(pl.col("row").first(), *(pl.col(c).drop_nulls().first() for c in values))
+        .agg(
+            pl.col("row").first(),
+            *(pl.col(c).drop_nulls().first() for c in values),
+            *(pl.col(c).any() for c in CONSENT_FIELDS),
+        )
     )
 
 
@@ -179,9 +186,12 @@ def plan_intake(
     survivors = survivors.filter(pl.col("stored_type").ne_missing(PersonType.AVOID.value))
     # Two people of the file can turn out to be one stored person (matched by email in
     # one row, by phone in another): the earliest row speaks for that person.
+    # Likewise two people of the file with one external id (and different emails).
     survivors = survivors.with_columns(
         rep_row=pl.when(pl.col("person_id").is_not_null())
         .then(pl.col("row").min().over("person_id"))
+        .when(pl.col("external_id").is_not_null())
+        .then(pl.col("row").min().over("external_id"))
         .otherwise(pl.col("row"))
     )
     secondary = survivors.filter(pl.col("row") != pl.col("rep_row")).select("cluster", "rep_row")
@@ -249,7 +259,11 @@ def _merge(
             pl.col("old_employee_count").cast(pl.Int64), pl.col("employee_count").cast(pl.Int64)
         ),
         geography=pl.coalesce("old_geography", "geography"),
-        lead_source=pl.lit(options.source),
+        # A stored person keeps where they first came from; qualification reads that.
+        lead_source=pl.coalesce("old_lead_source", "lead_source", pl.lit(options.source)),
+        activity_source=pl.coalesce("lead_source", pl.lit(options.source)),
+        email_opt_out=pl.col("email_opt_out") & ~pl.col("old_email_opt_out").fill_null(False),
+        do_not_call=pl.col("do_not_call") & ~pl.col("old_do_not_call").fill_null(False),
         waived_traits=pl.col("old_waived_traits"),
         type_after=pl.when(pl.lit(not responses))
         .then(pl.coalesce("stored_type", pl.lit(PersonType.PROSPECT.value)))
@@ -265,13 +279,23 @@ def _merge(
         promoted=stored
         & (pl.col("stored_type") == PersonType.PROSPECT.value)
         & (pl.col("type_after") == PersonType.LEAD.value),
-        changed=~stored | (pl.col("filled").list.len() > 0) | pl.col("new_activity"),
+        changed=~stored
+        | (pl.col("filled").list.len() > 0)
+        | pl.col("new_activity")
+        | pl.col("email_opt_out")
+        | pl.col("do_not_call"),
     )
     said = [
         pl.when(pl.col("promoted")).then(pl.lit("became a lead")).otherwise(_NULL),
         pl.when(pl.col("new_activity")).then(pl.lit("response recorded")).otherwise(_NULL),
         pl.when(pl.col("filled").list.len() > 0)
         .then(pl.concat_str([pl.lit("filled "), pl.col("filled").list.join(", ")]))
+        .otherwise(_NULL),
+        pl.when(stored & pl.col("email_opt_out"))
+        .then(pl.lit("opted out of email"))
+        .otherwise(_NULL),
+        pl.when(stored & pl.col("do_not_call"))
+        .then(pl.lit("asked not to be called"))
         .otherwise(_NULL),
     ]
     return people.with_columns(

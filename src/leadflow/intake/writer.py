@@ -46,6 +46,7 @@ def _person_values(p: dict[str, Any], company_id: int | None) -> dict[str, Any]:
         "phone": _text(p.get("phone"))[:40],
         "phone_normalized": p.get("phone_normalized"),
         "title": _text(p.get("title"))[:150],
+        "external_id": p.get("external_id"),
         "authority": p.get("authority"),
         "company_id": company_id,
         "street": _text(p.get("street"))[:200],
@@ -112,6 +113,7 @@ def write_plan(
     rows = list(people.iter_rows(named=True))
     avatars = dict(Avatar.objects.values_list("name", "id"))
     company_ids = _companies(people)
+    source_ids = _sources(people, source)
 
     new = [p for p in rows if p["person_id"] is None]
     stored = [p for p in rows if p["person_id"] is not None]
@@ -121,7 +123,9 @@ def write_plan(
             {
                 **_person_values(p, company_ids.get(p["company_normalized"])),
                 **_state(p, avatars, responses),
-                "lead_source_id": source.pk,
+                "lead_source_id": source_ids[p["lead_source"].casefold()],
+                "email_opt_out": bool(p["email_opt_out"]),
+                "do_not_call": bool(p["do_not_call"]),
                 "first_campaign_id": campaign.pk,
                 "created_at": p["occurred_at"] if responses else now,
                 "created_by_id": by.pk if by else None,
@@ -135,7 +139,7 @@ def write_plan(
     _history(
         rows,
         campaign=campaign,
-        source=source,
+        source_ids=source_ids,
         responses=responses,
         by=by,
         now=now,
@@ -161,6 +165,9 @@ def _update_stored(
         if p["old_company_id"] is None and company_id is not None:
             values["company_id"] = company_id
         values.update(_state(p, avatars, responses))
+        for flag in ("email_opt_out", "do_not_call"):
+            if p[flag]:
+                values[flag] = True
         person = Person(pk=p["person_id"], **values)
         fields = tuple(sorted(_field_name(k) for k in values))
         groups.setdefault(fields, []).append(person)
@@ -173,6 +180,17 @@ def _field_name(attribute: str) -> str:
     return (
         attribute.removesuffix("_id") if attribute in ("company_id", "sweet_spot_id") else attribute
     )
+
+
+def _sources(people: pl.DataFrame, default: Source) -> dict[str, int]:
+    """Source ids by case-folded name, creating the sources the file names first."""
+    ids = {name.casefold(): pk for pk, name in Source.objects.values_list("id", "name")}
+    ids.setdefault(default.name.casefold(), default.pk)
+    named = people.select(pl.concat([pl.col("lead_source"), pl.col("activity_source")]))
+    for name in named.to_series().drop_nulls().unique(maintain_order=True).to_list():
+        if name.casefold() not in ids:
+            ids[name.casefold()] = Source.objects.create(name=name[:100]).pk
+    return ids
 
 
 def _companies(people: pl.DataFrame) -> dict[str, int]:
@@ -207,7 +225,7 @@ def _history(
     rows: list[dict[str, Any]],
     *,
     campaign: Campaign,
-    source: Source,
+    source_ids: dict[str, int],
     responses: bool,
     by: User | None,
     now: datetime,
@@ -230,7 +248,7 @@ def _history(
                     "wish": p["wish"],
                     "occurred_at": at,
                     "campaign_id": campaign.pk,
-                    "source_id": source.pk,
+                    "source_id": source_ids[p["activity_source"].casefold()],
                     "problem_indicators": [p["problem"]] if p.get("problem") else [],
                     "temperature": p["activity_temperature"],
                     "note": _text(p.get("note")),

@@ -12,6 +12,11 @@ class Source(models.Model):
     """Where leads come from: webinar, trade show, website, rented list, referral..."""
 
     name = models.CharField(max_length=100, unique=True)
+    # How this source's files map onto intake fields ("File Header" -> field), saved so
+    # next month's export of the same list imports without --map.
+    field_mapping = models.JSONField(default=dict, blank=True)
+    # Shared secret of the webhook POST /intake/webhook/<source> (HMAC-SHA256); blank: off.
+    webhook_secret = models.CharField(max_length=128, blank=True)
 
     def __str__(self) -> str:
         return self.name

@@ -39,6 +39,9 @@ class Person(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     phone_normalized = models.CharField(max_length=20, null=True, blank=True, db_index=True)
     title = models.CharField(max_length=150, blank=True)
+    # The id another system gave this person (an old CRM's lead id, a form vendor's id):
+    # how people without email or phone are matched, and how moved-in deals find them.
+    external_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     company = models.ForeignKey(
         Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
     )

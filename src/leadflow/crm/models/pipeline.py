@@ -34,6 +34,9 @@ class Opportunity(models.Model):
     )
     contract_value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     services_bought = models.JSONField(default=list, blank=True)
+    # The CRM a historical deal was moved in from (`leadflow import-deals`); blank for deals
+    # worked here. Old systems often kept no contract value, and history is not invented.
+    moved_in_from = models.CharField(max_length=100, blank=True)
 
     class Meta:
         verbose_name_plural = "opportunities"
@@ -54,7 +57,9 @@ class Opportunity(models.Model):
                 name="lost_has_reason_and_disposition",
             ),
             models.CheckConstraint(
-                condition=~Q(stage=Stage.WON) | Q(contract_value__gt=0),
+                condition=~Q(stage=Stage.WON)
+                | Q(contract_value__gt=0)
+                | (~Q(moved_in_from="") & Q(contract_value__isnull=True)),
                 name="won_has_contract_value",
             ),
         ]
