@@ -115,8 +115,13 @@ def run_import(path: str, campaign: str, profile: bool) -> dict[str, Any]:
     started = time.perf_counter()
     table = read_table(Path(path))
     read_s = time.perf_counter() - started
-    report = run_intake(table, options)
+    marks: list[tuple[str, float]] = [("read and validate", started)]
+    report = run_intake(
+        table, options, stage=lambda name: marks.append((name, time.perf_counter()))
+    )
     seconds = time.perf_counter() - started
+    ends = [t for _, t in marks[1:]] + [started + seconds]
+    stages = {name: round(end - begin, 2) for (name, begin), end in zip(marks, ends, strict=True)}
     if profiler is not None:
         import pstats
 
@@ -124,6 +129,7 @@ def run_import(path: str, campaign: str, profile: bool) -> dict[str, Any]:
         stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")
         stats.print_stats(r"leadflow|polars/dataframe|django/db/models/query", 45)
     return {"seconds": seconds, "read_s": read_s, "peak_mb": _peak_mb(), "read": report.read,
+            "stages": stages,
             "written": report.written, "reason": report.reason, "errors": report.errors[:3],
             "counts": {str(k): v for k, v in report.counts.items()}}  # fmt: skip
 
@@ -303,6 +309,11 @@ def bench(db: Database, files: dict[int, Path], baseline: Path, args: argparse.N
         parts = " + ".join(f"{o} {n:,}" for o, n in zip(OUTCOMES, counts, strict=True))
         print(f"{head} outcomes {parts} = {sum(counts):,}; read {one['read']:,} of {size:,}: "
               f"{check}; written={one['written']}; read_table {one['read_s']:.2f} s")  # fmt: skip
+        print(
+            f"{head} seconds by stage (first run): "
+            + ", ".join(f"{k} {v:.2f}" for k, v in one["stages"].items()),
+            flush=True,
+        )
         if one["errors"]:
             print(f"{head} first errors: {' | '.join(one['errors'])}", flush=True)
     if args.profile and files:

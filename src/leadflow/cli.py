@@ -174,6 +174,111 @@ def import_command(
         raise typer.Exit(1 if result.errors else 0)
 
 
+@app.command("import-deals")
+def import_deals_command(
+    file: Annotated[Path, typer.Argument(help="CSV or Excel file of deals", exists=False)],
+    stage_map: Annotated[
+        list[str] | None,
+        typer.Option("--stage-map", help="'Their Stage=our stage', repeatable"),
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option(help="every row's stage when the file has no stage column")
+    ] = None,
+    map_: Annotated[
+        list[str] | None, typer.Option("--map", help="'File Header=field', repeatable")
+    ] = None,
+    from_: Annotated[
+        str | None,
+        typer.Option("--from", help="the CRM these deals come from (default: the file name)"),
+    ] = None,
+    default_disposition: Annotated[
+        str | None,
+        typer.Option(help="nurture, unqualified or avoid: for lost deals that give none"),
+    ] = None,
+    mode: Annotated[str, typer.Option(help="all-or-nothing or skip-bad")] = "all-or-nothing",
+    report: Annotated[
+        Path | None, typer.Option(help="write one line per input row to this CSV")
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="do everything but write")] = False,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (default: the first)")
+    ] = None,
+) -> None:
+    """Move historical deals in from another CRM; their people must be imported first."""
+    _setup_django()
+    from leadflow.crm.services.playbook import seed_defaults
+    from leadflow.intake.deals.options import DealOptions, parse_disposition, parse_stage
+    from leadflow.intake.deals.run import run_deal_import
+    from leadflow.intake.options import Mode
+    from leadflow.intake.read import IntakeFileError, read_table
+
+    _migrate()
+    seed_defaults()
+    try:
+        options = DealOptions(
+            moved_in_from=from_ if from_ is not None else file.stem,
+            mode=Mode(mode),
+            mapping=_parse_map(map_ or []),
+            stage_map=_parse_pairs("--stage-map", stage_map or [], "Their Stage=our stage"),
+            stage=parse_stage(stage) if stage is not None else None,
+            default_disposition=parse_disposition(default_disposition)
+            if default_disposition is not None
+            else None,
+            dry_run=dry_run,
+        )
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
+    try:
+        with console.status(f"Reading {file.name}..."):
+            table = read_table(file, sheet=sheet)
+        with console.status(f"Moving in {table.frame.height:,} deals..."):
+            result = run_deal_import(table, options)
+    except IntakeFileError as error:
+        console.print(f"[bold red]Not imported:[/] {error.reason}")
+        raise typer.Exit(2) from error
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"[bold]{file.name}[/] → deals moved in from {options.moved_in_from}")
+    summary = Table()
+    summary.add_column("outcome")
+    summary.add_column("rows", justify="right")
+    for outcome, count in result.counts.items():
+        summary.add_row(outcome.value, f"{count:,}")
+    summary.add_row("read", f"{result.read:,}", style="bold")
+    console.print(summary)
+    verb = "" if result.written else " (would be)"
+    if result.new_users:
+        console.print(
+            f"{len(result.new_users):,} setter(s) and rep(s) created{verb} as inactive users "
+            "(no sign-in until an admin activates them)"
+        )
+    if result.clients or result.leads:
+        console.print(
+            f"{result.clients:,} people became clients{verb}; "
+            f"{result.leads:,} prospects became leads{verb}"
+        )
+    for line in result.errors[:20]:
+        console.print(f"[red]{line}[/]")
+    if len(result.errors) > 20:
+        console.print(f"... and {len(result.errors) - 20:,} more errors (see --report)")
+    if report is not None:
+        result.write_csv(report)
+        console.print(f"Report written to {report}")
+    if result.reason:
+        console.print(f"[bold]{result.reason}[/]")
+        raise typer.Exit(1 if result.errors else 0)
+
+
+def _parse_pairs(option: str, pairs: list[str], shape: str) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        left, sep, right = pair.rpartition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise typer.BadParameter(f"{option} {pair!r}: expected '{shape}'")
+        mapping[left.strip()] = right.strip()
+    return mapping
+
+
 def _parse_map(pairs: list[str]) -> dict[str, str]:
     mapping: dict[str, str] = {}
     for pair in pairs:

@@ -67,6 +67,9 @@ def _database(url: str) -> dict[str, Any]:
             "init_command": (
                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                 " PRAGMA busy_timeout=5000;"
+                # 256 MB of page cache (the default is 2 MB): a bulk import into a million
+                # people touches a dozen indexes, and misses cost more than the memory.
+                " PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY;"
             ),
             "transaction_mode": "IMMEDIATE",
         }

@@ -204,6 +204,23 @@ def test_won_makes_the_person_a_client_on_the_spot(
     assert _stages(opportunity)[-1] == (Stage.CONTRACT_SENT, Stage.WON)
 
 
+def test_won_closes_the_open_gather_missing_information_task(
+    make_lead: Callable[..., Person], book: Callable[[Person], Appointment], users: dict[Role, User]
+) -> None:
+    lead = make_lead()
+    gather = Task.objects.create(
+        person=lead,
+        kind=Task.Kind.GATHER_MISSING_INFORMATION,
+        role=Role.SETTER,
+        due_on=date(2026, 12, 1),
+        created_at=NOW,
+    )
+    opportunity = _to_contract_sent(book(lead), users[Role.REP])
+    mark_won(opportunity=opportunity, contract_value=Decimal("900.00"), by=users[Role.REP])
+    gather.refresh_from_db()
+    assert gather.done_at is not None
+
+
 def test_won_needs_a_contract_value(
     make_lead: Callable[..., Person], book: Callable[[Person], Appointment], users: dict[Role, User]
 ) -> None:

@@ -281,13 +281,22 @@ def qualify(
     `waived` holds soft traits whose proposed disqualification a person rejected after
     talking to the lead; they no longer count against it. Hard rules cannot be waived.
     """
-    results = tuple(_waive(c.evaluate(profile), waived) for c in playbook.rules)
-    failed = [r for r in results if r.verdict is Verdict.FAILED]
-    hard = [r for r in failed if r.criterion.hard]
-    soft = [r for r in failed if not r.criterion.hard]
+    results = tuple(waive(c.evaluate(profile), waived) for c in playbook.rules)
     fits = tuple(
         AvatarFit(a.name, tuple(c.evaluate(profile) for c in a.criteria)) for a in playbook.avatars
     )
+    return judge(results, fits)
+
+
+def judge(results: tuple[CriterionResult, ...], fits: tuple[AvatarFit, ...]) -> Qualification:
+    """The decision from the rules' and avatars' criterion results alone.
+
+    Split from `qualify` so bulk paths can evaluate each criterion once per distinct value
+    and judge once per distinct set of verdicts, with the same words as one lead gets.
+    """
+    failed = [r for r in results if r.verdict is Verdict.FAILED]
+    hard = [r for r in failed if r.criterion.hard]
+    soft = [r for r in failed if not r.criterion.hard]
 
     if hard:
         # Nothing more to gather about a lead we will not serve: no "missing" follow-up.
@@ -340,7 +349,8 @@ def qualify(
     )
 
 
-def _waive(result: CriterionResult, waived: frozenset[Trait]) -> CriterionResult:
+def waive(result: CriterionResult, waived: frozenset[Trait]) -> CriterionResult:
+    """A rule's failure a person rejected after talking to the lead counts as passed."""
     if (
         result.verdict is Verdict.FAILED
         and result.criterion.trait in waived

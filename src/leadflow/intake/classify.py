@@ -6,7 +6,9 @@ pure functions run once per distinct combination and the answers are joined back
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -55,48 +57,201 @@ def _profile(values: Mapping[str, Any]) -> LeadProfile:
     )
 
 
-def qualify_profiles(leads: pl.DataFrame, playbook: q.Playbook) -> pl.DataFrame:
-    """Add the qualification of each row (status, reason, sweet spot, explanation...)."""
-    distinct = leads.select(PROFILE_COLUMNS).unique()
-    results: list[dict[str, Any]] = []
-    for values in distinct.iter_rows(named=True):
-        waived = frozenset(Trait(t) for t in values.get("waived_traits") or ())
-        result = q.qualify(_profile(values), playbook, waived=waived)
-        results.append(
-            {
-                **values,
-                "status": result.status.value,
-                "unqualified_reason": result.reason.value if result.reason else None,
-                "sweet_spot": result.sweet_spot,
-                "explanation": result.explanation,
-                "incomplete": result.incomplete,
-                "missing": ", ".join(t.value.replace("_", " ") for t in result.missing),
-                "proposals": [
-                    {
-                        "reason": p.reason.value,
-                        "trait": p.criterion.criterion.trait.value,
-                        "detail": p.criterion.describe(),
-                    }
-                    for p in result.proposed
-                ],
-                "details": explanation_details(result),
-            }
+_SLOT = "\ue000{}\ue001"  # private-use marks: never in a describe() of the domain's own
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """One criterion of the playbook (a rule, or an avatar's) and the columns it reads."""
+
+    index: int
+    criterion: q.Criterion
+    rule: bool  # a qualification rule (waivable when soft), not an avatar criterion
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        trait = self.criterion.trait
+        if trait is Trait.SWITCH_REASON:
+            return ("switch_reason", "outsourcing")
+        return (trait.value,)
+
+    @property
+    def waivable(self) -> bool:
+        return self.rule and not self.criterion.hard
+
+    @property
+    def mark(self) -> str:
+        return _SLOT.format(self.index)
+
+
+def _slots(playbook: q.Playbook) -> list[_Slot]:
+    criteria = [(c, True) for c in playbook.rules] + [
+        (c, False) for a in playbook.avatars for c in a.criteria
+    ]
+    return [_Slot(i, c, rule) for i, (c, rule) in enumerate(criteria)]
+
+
+def _results(leads: pl.DataFrame, slot: _Slot) -> pl.DataFrame:
+    """The slot's verdict and shown value for each row, evaluated once per distinct input."""
+    keys = list(slot.columns)
+    waived = f"waived_{slot.index}"
+    if slot.waivable:
+        trait = slot.criterion.trait.value
+        leads = leads.with_columns(
+            pl.col("waived_traits").list.contains(trait).fill_null(False).alias(waived)
         )
+        keys.append(waived)
+    distinct = leads.select(keys).unique()
+    rows = []
+    for values in distinct.iter_rows(named=True):
+        result = slot.criterion.evaluate(_profile(values))
+        if values.get(waived):
+            result = q.waive(result, frozenset({slot.criterion.trait}))
+        # The JSON spelling too, for the details document the same slots are filled in.
+        encoded = json.dumps(result.actual, ensure_ascii=False)[1:-1]
+        rows.append((*values.values(), result.verdict.value, result.actual, encoded))
+    verdict, shown, encoded_name = f"v{slot.index}", f"a{slot.index}", f"j{slot.index}"
     table = pl.DataFrame(
-        results,
+        rows,
+        schema={**distinct.schema, verdict: pl.String, shown: pl.String, encoded_name: pl.String},
+        orient="row",
+    )
+    return (
+        leads.select("row", *keys)
+        .join(table, on=keys, how="left", nulls_equal=True)
+        .select("row", verdict, shown, encoded_name)
+    )
+
+
+def qualify_profiles(
+    leads: pl.DataFrame, playbook: q.Playbook
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Add the qualification of each row: status, unqualified_reason, sweet_spot,
+    explanation, details (JSON text), incomplete, missing, proposal_note. Also return the
+    proposed disqualifications (row, reason, trait, detail).
+
+    Set-based, with the domain's own words: each criterion is evaluated once per distinct
+    value of what it reads, the domain's `judge` runs once per distinct combination of
+    verdicts with marked slots for the values, and the rows' values fill the slots.
+    """
+    slots = _slots(playbook)
+    frame = leads.select("row")
+    for slot in slots:
+        frame = frame.join(_results(leads, slot), on="row", how="left")
+    verdicts = [f"v{slot.index}" for slot in slots]
+    frame = frame.with_columns(
+        pl.concat_str(verdicts, separator="|").alias("verdicts") if verdicts else pl.lit("")
+    )
+    decisions, proposals = _decisions(frame.select("verdicts", *verdicts).unique(), slots, playbook)
+    frame = frame.join(decisions, on="verdicts", how="left")
+    fills_text, fills_json = [], []
+    for slot in slots:
+        shown = pl.col(f"a{slot.index}").fill_null("")
+        fills_text.append((slot.mark, shown))
+        fills_json.append((slot.mark, pl.col(f"j{slot.index}").fill_null("")))
+    frame = frame.with_columns(
+        explanation=_filled(pl.col("explanation"), fills_text),
+        details=_filled(pl.col("details"), fills_json),
+        proposal_note=_filled(pl.col("proposal_note"), fills_text),
+    )
+    proposed = (
+        frame.select("row", "verdicts", *(f"a{s.index}" for s in slots))
+        .join(proposals, on="verdicts", how="inner")
+        .with_columns(detail=_filled(pl.col("detail"), fills_text))
+        .select("row", "reason", "trait", "detail")
+    )
+    out = leads.join(
+        frame.select(
+            "row",
+            "status",
+            "unqualified_reason",
+            "sweet_spot",
+            "explanation",
+            "details",
+            "incomplete",
+            "missing",
+            "proposal_note",
+        ),
+        on="row",
+        how="left",
+    )
+    return out, proposed
+
+
+def _filled(template: pl.Expr, fills: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    for mark, value in fills:
+        template = template.str.replace_all(mark, value, literal=True)
+    return template
+
+
+def _decisions(
+    vectors: pl.DataFrame, slots: list[_Slot], playbook: q.Playbook
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The domain's decision for each distinct verdict combination, values left as slots."""
+    rules = [s for s in slots if s.rule]
+    decided: list[tuple[Any, ...]] = []
+    proposed: list[tuple[str, str, str, str]] = []
+    for row in vectors.iter_rows(named=True):
+
+        def result(slot: _Slot, row: dict[str, Any] = row) -> q.CriterionResult:
+            return q.CriterionResult(slot.criterion, q.Verdict(row[f"v{slot.index}"]), slot.mark)
+
+        fits = []
+        start = len(rules)
+        for avatar in playbook.avatars:
+            end = start + len(avatar.criteria)
+            fits.append(q.AvatarFit(avatar.name, tuple(result(s) for s in slots[start:end])))
+            start = end
+        decision = q.judge(tuple(result(s) for s in rules), tuple(fits))
+        details = json.dumps(explanation_details(decision), ensure_ascii=False)
+        decided.append(
+            (
+                row["verdicts"],
+                decision.status.value,
+                decision.reason.value if decision.reason else None,
+                decision.sweet_spot,
+                decision.explanation,
+                details,
+                decision.incomplete,
+                ", ".join(t.value.replace("_", " ") for t in decision.missing),
+                "; ".join(p.criterion.describe() for p in decision.proposed) or None,
+            )
+        )
+        proposed.extend(
+            (
+                row["verdicts"],
+                p.reason.value,
+                p.criterion.criterion.trait.value,
+                p.criterion.describe(),
+            )
+            for p in decision.proposed
+        )
+    decisions = pl.DataFrame(
+        decided,
         schema={
-            **{c: distinct.schema[c] for c in PROFILE_COLUMNS},
+            "verdicts": pl.String,
             "status": pl.String,
             "unqualified_reason": pl.String,
             "sweet_spot": pl.String,
             "explanation": pl.String,
+            "details": pl.String,
             "incomplete": pl.Boolean,
             "missing": pl.String,
-            "proposals": pl.Object,
-            "details": pl.Object,
+            "proposal_note": pl.String,
         },
+        orient="row",
     )
-    return leads.join(table, on=list(PROFILE_COLUMNS), how="left", nulls_equal=True)
+    proposals = pl.DataFrame(
+        proposed,
+        schema={
+            "verdicts": pl.String,
+            "reason": pl.String,
+            "trait": pl.String,
+            "detail": pl.String,
+        },
+        orient="row",
+    )
+    return decisions, proposals
 
 
 def temperatures(frame: pl.DataFrame, triggers: Triggers) -> pl.DataFrame:

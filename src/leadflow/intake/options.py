@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -70,3 +71,22 @@ class IntakeOptions:
     @property
     def default_activity(self) -> ActivityKind:
         return self.activity or activity_for_source(self.source)
+
+
+# The pipeline's stages in the order they run, as a progress display names them.
+STAGES = (
+    "read and validate",
+    "normalize",
+    "drop spam, block Avoid",
+    "dedupe and match",
+    "merge",
+    "classify",
+    "write people",
+    "write history",
+)
+# Told each stage's name as it starts (a progress bar, a benchmark's timer).
+StageHook = Callable[[str], None]
+
+
+def no_progress(stage: str) -> None:
+    del stage

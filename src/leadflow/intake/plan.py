@@ -21,7 +21,7 @@ from leadflow.intake.classify import follow_ups, qualify_profiles, temperatures
 from leadflow.intake.fields import Field, MappingError, map_headers
 from leadflow.intake.match import block_avoided, cluster_rows, first_outcomes, match_stored
 from leadflow.intake.normalize import normalize
-from leadflow.intake.options import IntakeOptions, ListKind, Outcome
+from leadflow.intake.options import IntakeOptions, ListKind, Outcome, StageHook, no_progress
 from leadflow.intake.read import IntakeFileError, Table
 from leadflow.intake.spam import spam_reasons
 
@@ -76,6 +76,7 @@ class Rules:
 class Plan:
     rows: pl.DataFrame  # row, outcome, detail: one line per input row, for the report
     people: pl.DataFrame  # one per person this run creates or changes
+    proposals: pl.DataFrame  # row (the person's), reason, trait, detail
     spam_count: int
 
 
@@ -169,16 +170,25 @@ def _row_outcomes(
 
 
 def plan_intake(
-    table: Table, options: IntakeOptions, *, campaign_id: int | None, rules: Rules, now: datetime
+    table: Table,
+    options: IntakeOptions,
+    *,
+    campaign_id: int | None,
+    rules: Rules,
+    now: datetime,
+    stage: StageHook = no_progress,
 ) -> Plan:
+    stage("normalize")
     norm = normalize(_canonical(table, options), default_region=options.default_region)
     frame = norm.frame.join(_error_details(norm.errors), on="row", how="left")
+    stage("drop spam, block Avoid")
     frame = frame.with_columns(spam_detail=spam_reasons(frame))
     frame = block_avoided(
         frame, existing.avoid_entries(), by_company_domain=options.block_company_domain
     )
     frame = first_outcomes(frame)
     decided = frame.filter(pl.col("outcome").is_not_null())
+    stage("dedupe and match")
     live = cluster_rows(frame.filter(pl.col("outcome").is_null()))
     survivors = match_stored(_survivors(live), existing.person_keys())
     # Someone stored on Avoid whom no entry key caught (a company + name match).
@@ -201,12 +211,16 @@ def plan_intake(
         .with_columns(first_row=pl.coalesce("rep_row", "first_row"))
         .drop("rep_row")
     )
+    stage("merge")
     people = _merge(survivors, options, campaign_id=campaign_id, now=now)
-    people = _classify(people, rules)
+    stage("classify")
+    people, proposals = _classify(people, rules)
     rows = _row_outcomes(decided, live, people, avoided)
+    people = people.filter(pl.col("changed"))
     return Plan(
         rows=rows,
-        people=people.filter(pl.col("changed")),
+        people=people,
+        proposals=proposals.join(people.select("row"), on="row", how="semi"),
         spam_count=decided.filter(pl.col("outcome") == Outcome.SPAM.value).height,
     )
 
@@ -332,7 +346,7 @@ def _new_activity(
     return people.with_columns(new_activity=~seen).drop("_d", "_u")
 
 
-def _classify(people: pl.DataFrame, rules: Rules) -> pl.DataFrame:
+def _classify(people: pl.DataFrame, rules: Rules) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Temperature for new activities; qualification for new, promoted and raw leads that
     changed (a decided lead is not re-judged by an import); the next step's task."""
     people = temperatures(people, rules.triggers).rename({"temperature": "activity_temperature"})
@@ -347,7 +361,19 @@ def _classify(people: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         )
     )
     people = people.with_columns(judged=judged)
-    people = qualify_profiles(people, rules.playbook)
+    qualified, proposals = qualify_profiles(people.filter(pl.col("judged")), rules.playbook)
+    decided = qualified.select(
+        "row",
+        "status",
+        "unqualified_reason",
+        "sweet_spot",
+        "explanation",
+        "details",
+        "incomplete",
+        "missing",
+        "proposal_note",
+    )
+    people = people.join(decided, on="row", how="left")
     people = people.with_columns(
         status=pl.when(pl.col("judged"))
         .then(pl.col("status"))
@@ -361,8 +387,9 @@ def _classify(people: pl.DataFrame, rules: Rules) -> pl.DataFrame:
         calendar=rules.calendar,
         steps=rules.steps,
     )
-    return people.with_columns(
+    people = people.with_columns(
         follow_up_action=pl.when(lead & pl.col("new_activity"))
         .then("follow_up_action")
         .otherwise(_NULL)
     )
+    return people, proposals

@@ -11,7 +11,14 @@ from django.utils import timezone
 
 from leadflow.crm import adapters
 from leadflow.crm.models import Campaign, Source
-from leadflow.intake.options import IntakeOptions, ListKind, Mode, Outcome
+from leadflow.intake.options import (
+    IntakeOptions,
+    ListKind,
+    Mode,
+    Outcome,
+    StageHook,
+    no_progress,
+)
 from leadflow.intake.plan import Rules, plan_intake
 from leadflow.intake.read import Table
 from leadflow.intake.report import IntakeReport
@@ -19,10 +26,16 @@ from leadflow.intake.writer import write_plan
 
 
 def run_intake(
-    table: Table, options: IntakeOptions, *, by: User | None = None, now: datetime | None = None
+    table: Table,
+    options: IntakeOptions,
+    *,
+    by: User | None = None,
+    now: datetime | None = None,
+    stage: StageHook = no_progress,
 ) -> IntakeReport:
     """Nothing is written on a dry run, nor in all-or-nothing mode when a row has an
-    error; the report still says what happened, or would have, to every row."""
+    error; the report still says what happened, or would have, to every row.
+    `stage` is told each stage's name as it starts (see options.STAGES)."""
     now = now or timezone.now()
     rules = Rules(
         playbook=adapters.playbook(),
@@ -39,7 +52,9 @@ def run_intake(
             name=options.campaign,
             defaults={"source": source, "started_on": timezone.localdate(now)},
         )
-        plan = plan_intake(table, options, campaign_id=campaign.pk, rules=rules, now=now)
+        plan = plan_intake(
+            table, options, campaign_id=campaign.pk, rules=rules, now=now, stage=stage
+        )
         errors = plan.rows.filter(pl.col("outcome") == Outcome.ERROR.value).height
         refused = errors > 0 and options.mode is Mode.ALL_OR_NOTHING
         if options.dry_run or refused:
@@ -53,6 +68,7 @@ def run_intake(
                 by=by,
                 now=now,
                 review_due=review_due,
+                stage=stage,
             )
     reason = ""
     if refused:

@@ -1,10 +1,10 @@
-"""Writing a plan: set-based inserts and updates, in the caller's transaction."""
+"""Writing a plan: every table's rows built as frames, written set-based, in the caller's
+transaction. No per-row Python on this path (see sql.py for how frames reach the table).
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any
 
 import polars as pl
 from django.contrib.auth.models import User
@@ -15,6 +15,7 @@ from leadflow.crm.models import (
     Avatar,
     Campaign,
     Company,
+    ConsentChange,
     MergeRecord,
     Person,
     ProposedDisqualification,
@@ -26,76 +27,42 @@ from leadflow.crm.models import (
 from leadflow.crm.models.work import FOLLOW_UP_TASK
 from leadflow.domain.people import PersonEvent, PersonType, Role
 from leadflow.domain.qualification import QualificationStatus
-from leadflow.intake.plan import Plan
-from leadflow.intake.sql import insert_rows
+from leadflow.intake.options import StageHook, no_progress
+from leadflow.intake.plan import PERSON_FIELDS, Plan
+from leadflow.intake.sql import insert_new, json_list, update_masked
 
-BATCH = 2000
-
-
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
-def _person_values(p: dict[str, Any], company_id: int | None) -> dict[str, Any]:
-    budget = p.get("monthly_budget")
-    return {
-        "first_name": _text(p.get("first_name"))[:100],
-        "last_name": _text(p.get("last_name"))[:100],
-        "email": _text(p.get("email"))[:254],
-        "email_normalized": p.get("email_normalized"),
-        "phone": _text(p.get("phone"))[:40],
-        "phone_normalized": p.get("phone_normalized"),
-        "title": _text(p.get("title"))[:150],
-        "external_id": p.get("external_id"),
-        "authority": p.get("authority"),
-        "company_id": company_id,
-        "street": _text(p.get("street"))[:200],
-        "city": _text(p.get("city"))[:100],
-        "region": _text(p.get("region"))[:50],
-        "postcode": _text(p.get("postcode"))[:20],
-        "country": _text(p.get("country"))[:2],
-        "monthly_budget": Decimal(str(budget)).quantize(Decimal("0.01"))
-        if budget is not None
-        else None,
-        "outsourcing": _text(p.get("outsourcing")),
-        "switch_reason": _text(p.get("switch_reason")),
-        "need": _text(p.get("need")),
-        "services_wanted": sorted(p.get("services_wanted") or []),
-    }
-
-
-def _state(p: dict[str, Any], avatars: dict[str, int], responses: bool) -> dict[str, Any]:
-    """Type, qualification and temperature after this run."""
-    values: dict[str, Any] = {"person_type": p["type_after"]}
-    lead = p["type_after"] == PersonType.LEAD.value
-    if lead and (p["person_id"] is None or p["promoted"]):
-        values["became_lead_at"] = p["occurred_at"]
-    if p["judged"]:
-        values.update(
-            qualification_status=p["status"],
-            unqualified_reason=p["unqualified_reason"],
-            sweet_spot_id=avatars.get(p["sweet_spot"]) if p["sweet_spot"] else None,
-            qualification_explanation=p["explanation"],
-            incomplete=bool(p["incomplete"]),
-        )
-    if responses and p["new_activity"]:
-        values["temperature"] = p["temperature"]
-        if p["temperature"] == p["activity_temperature"]:
-            values["temperature_explanation"] = (
-                f"{_temperature_label(p['temperature'])}: {p['activity'].replace('_', ' ')} on "
-                f"{p['activity_date']}, follow-up wish {p['wish']}"
-            )
-        if p.get("problem"):
-            values["has_problem_indicators"] = True
-    return values
-
-
-def _words(value: str) -> str:
-    return value.replace("_", " ")
-
-
-def _temperature_label(value: int) -> str:
-    return {1: "cold", 2: "cool", 3: "warm", 4: "hot"}[value]
+_TEXT_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "title",
+    "street",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "outsourcing",
+    "switch_reason",
+    "need",
+)
+_TEMPERATURE_WORD = {1: "cold", 2: "cool", 3: "warm", 4: "hot"}
+# What a run may change on a stored person besides the blanks it fills.
+_STATE_FIELDS = (
+    "company_id",
+    "person_type",
+    "became_lead_at",
+    "qualification_status",
+    "unqualified_reason",
+    "sweet_spot_id",
+    "qualification_explanation",
+    "incomplete",
+    "temperature",
+    "temperature_explanation",
+    "has_problem_indicators",
+    "email_opt_out",
+    "do_not_call",
+)
 
 
 def write_plan(
@@ -107,39 +74,68 @@ def write_plan(
     by: User | None,
     now: datetime,
     review_due: date,
+    stage: StageHook = no_progress,
 ) -> dict[str, int]:
     """Write the plan; `review_due` is when a raw lead's review tasks fall due."""
+    stage("write people")
     people = plan.people
-    rows = list(people.iter_rows(named=True))
-    avatars = dict(Avatar.objects.values_list("name", "id"))
-    company_ids = _companies(people)
-    source_ids = _sources(people, source)
-
-    new = [p for p in rows if p["person_id"] is None]
-    stored = [p for p in rows if p["person_id"] is not None]
-    created = insert_rows(
-        Person,
-        [
-            {
-                **_person_values(p, company_ids.get(p["company_normalized"])),
-                **_state(p, avatars, responses),
-                "lead_source_id": source_ids[p["lead_source"].casefold()],
-                "email_opt_out": bool(p["email_opt_out"]),
-                "do_not_call": bool(p["do_not_call"]),
-                "first_campaign_id": campaign.pk,
-                "created_at": p["occurred_at"] if responses else now,
-                "created_by_id": by.pk if by else None,
-            }
-            for p in new
-        ],
+    sources = _sources(people, source)
+    avatars = {name.casefold(): pk for name, pk in Avatar.objects.values_list("name", "id")}
+    companies = _companies(people)
+    people = people.with_columns(
+        company_id=pl.coalesce(
+            pl.col("old_company_id"),
+            pl.col("company_id"),
+            pl.col("company_normalized").replace_strict(
+                companies, default=None, return_dtype=pl.Int64
+            ),
+        ),
+        lead_source_id=pl.col("lead_source")
+        .str.to_lowercase()
+        .replace_strict(sources, default=None, return_dtype=pl.Int64),
+        activity_source_id=pl.col("activity_source")
+        .str.to_lowercase()
+        .replace_strict(sources, default=None, return_dtype=pl.Int64),
+        sweet_spot_id=pl.col("sweet_spot")
+        .str.to_lowercase()
+        .replace_strict(avatars, default=None, return_dtype=pl.Int64),
     )
-    for p, pk in zip(new, created, strict=True):
-        p["person_id"] = pk
-    updated = _update_stored(stored, company_ids, avatars, responses)
+    people = people.with_columns(_values()).with_columns(
+        _state(responses),
+        new=pl.col("person_id").is_null(),
+    )
+    new = people.filter(pl.col("new"))
+    ids = insert_new(
+        Person,
+        new.select(
+            *PERSON_FIELDS,
+            *_STATE_FIELDS,
+            "lead_source_id",
+            "occurred_at",
+        )
+        .with_columns(
+            first_campaign_id=pl.lit(campaign.pk, pl.Int64),
+            created_at=pl.col("occurred_at") if responses else pl.lit(now),
+            created_by_id=pl.lit(by.pk if by else None, pl.Int64),
+            qualification_explanation=pl.col("qualification_explanation").fill_null(""),
+            temperature_explanation=pl.col("temperature_explanation").fill_null(""),
+            incomplete=pl.col("incomplete").fill_null(False),
+            email_opt_out=pl.col("email_opt_out").fill_null(False),
+            do_not_call=pl.col("do_not_call").fill_null(False),
+            has_problem_indicators=pl.col("has_problem_indicators").fill_null(False),
+        )
+        .drop("occurred_at"),
+    )
+    people = pl.concat(
+        [new.with_columns(person_id=ids), people.filter(~pl.col("new"))], how="vertical_relaxed"
+    )
+    stored = people.filter(~pl.col("new"))
+    _update_stored(stored)
+    stage("write history")
     _history(
-        rows,
+        people,
+        plan.proposals,
         campaign=campaign,
-        source_ids=source_ids,
         responses=responses,
         by=by,
         now=now,
@@ -147,219 +143,270 @@ def write_plan(
     )
     if plan.spam_count:
         Campaign.objects.filter(pk=campaign.pk).update(spam_count=F("spam_count") + plan.spam_count)
-    return {"created": len(created), "updated": updated}
+    return {"created": new.height, "updated": stored.height}
 
 
-def _update_stored(
-    stored: list[dict[str, Any]],
-    company_ids: dict[str, int],
-    avatars: dict[str, int],
-    responses: bool,
-) -> int:
-    """Only what changed: the filled blanks and the new state. People needing the same
-    columns are updated together, so a column nobody changed is never written."""
-    groups: dict[tuple[str, ...], list[Person]] = {}
-    for p in stored:
-        company_id = p["old_company_id"] or company_ids.get(p["company_normalized"])
-        values = {k: v for k, v in _person_values(p, company_id).items() if k in p["filled"]}
-        if p["old_company_id"] is None and company_id is not None:
-            values["company_id"] = company_id
-        values.update(_state(p, avatars, responses))
-        for flag in ("email_opt_out", "do_not_call"):
-            if p[flag]:
-                values[flag] = True
-        person = Person(pk=p["person_id"], **values)
-        fields = tuple(sorted(_field_name(k) for k in values))
-        groups.setdefault(fields, []).append(person)
-    for fields, objects in groups.items():
-        Person.objects.bulk_update(objects, list(fields), batch_size=BATCH)
-    return len(stored)
+def _values() -> list[pl.Expr]:
+    """Person columns as stored: text never null, services as JSON text."""
+    return [
+        *(pl.col(name).fill_null("") for name in _TEXT_FIELDS),
+        pl.col("services_wanted").fill_null([]).alias("services_wanted_list"),
+        json_list("services_wanted").fill_null("[]").alias("services_wanted"),
+    ]
 
 
-def _field_name(attribute: str) -> str:
-    return (
-        attribute.removesuffix("_id") if attribute in ("company_id", "sweet_spot_id") else attribute
+def _state(responses: bool) -> list[pl.Expr]:
+    """Type, qualification and temperature after this run, with `set_*` flags saying which
+    of them this run changes on a stored person."""
+    lead = pl.col("type_after") == PersonType.LEAD.value
+    new = pl.col("person_id").is_null()
+    judged = pl.col("judged").fill_null(False)
+    heated = pl.lit(responses) & pl.col("new_activity")
+    words = pl.col("activity").str.replace_all("_", " ")
+    label = pl.col("temperature").replace_strict(
+        _TEMPERATURE_WORD, default=None, return_dtype=pl.String
     )
+    became_lead = lead & (new | pl.col("promoted"))
+    filled = [
+        pl.col("filled").list.contains(name).alias(f"set_{name}")
+        for name in PERSON_FIELDS
+        if name != "services_wanted"
+    ]
+    return [
+        *filled,
+        pl.col("filled").list.contains("services_wanted").alias("set_services_wanted"),
+        pl.col("type_after").alias("person_type"),
+        pl.lit(True).alias("set_person_type"),
+        pl.when(became_lead).then(pl.col("occurred_at")).alias("became_lead_at"),
+        became_lead.alias("set_became_lead_at"),
+        (pl.col("old_company_id").is_null() & pl.col("company_id").is_not_null()).alias(
+            "set_company_id"
+        ),
+        pl.when(judged).then(pl.col("status")).alias("qualification_status"),
+        pl.when(judged).then(pl.col("explanation")).alias("qualification_explanation"),
+        pl.when(judged).then(pl.col("incomplete")).alias("incomplete"),
+        pl.when(judged).then(pl.col("sweet_spot_id")).alias("sweet_spot_id"),
+        pl.when(judged).then(pl.col("unqualified_reason")).alias("unqualified_reason"),
+        *(
+            judged.alias(f"set_{name}")
+            for name in (
+                "qualification_status",
+                "qualification_explanation",
+                "incomplete",
+                "sweet_spot_id",
+                "unqualified_reason",
+            )
+        ),
+        pl.when(heated).then(pl.col("temperature")).alias("temperature"),
+        heated.alias("set_temperature"),
+        pl.when(heated & (pl.col("temperature") == pl.col("activity_temperature")))
+        .then(
+            pl.format(
+                "{}: {} on {}, follow-up wish {}",
+                label,
+                words,
+                pl.col("activity_date"),
+                pl.col("wish"),
+            )
+        )
+        .alias("temperature_explanation"),
+        (heated & (pl.col("temperature") == pl.col("activity_temperature"))).alias(
+            "set_temperature_explanation"
+        ),
+        (heated & pl.col("problem").is_not_null()).alias("has_problem_indicators"),
+        (heated & pl.col("problem").is_not_null()).alias("set_has_problem_indicators"),
+        pl.col("email_opt_out").alias("set_email_opt_out"),
+        pl.col("do_not_call").alias("set_do_not_call"),
+    ]
+
+
+def _update_stored(stored: pl.DataFrame) -> None:
+    """Only what changed: the filled blanks and the new state, in one statement."""
+    columns = [*PERSON_FIELDS, *_STATE_FIELDS]
+    update_masked(Person, stored.rename({"person_id": "id"}), columns)
 
 
 def _sources(people: pl.DataFrame, default: Source) -> dict[str, int]:
     """Source ids by case-folded name, creating the sources the file names first."""
-    ids = {name.casefold(): pk for pk, name in Source.objects.values_list("id", "name")}
-    ids.setdefault(default.name.casefold(), default.pk)
+    ids = {name.lower(): pk for pk, name in Source.objects.values_list("id", "name")}
+    ids.setdefault(default.name.lower(), default.pk)
     named = people.select(pl.concat([pl.col("lead_source"), pl.col("activity_source")]))
     for name in named.to_series().drop_nulls().unique(maintain_order=True).to_list():
-        if name.casefold() not in ids:
-            ids[name.casefold()] = Source.objects.create(name=name[:100]).pk
+        if name.lower() not in ids:
+            ids[name.lower()] = Source.objects.create(name=name[:100]).pk
     return ids
 
 
 def _companies(people: pl.DataFrame) -> dict[str, int]:
-    """Company ids by normalized name, creating the companies nobody has stored yet."""
-    known = people.filter(pl.col("company_id").is_not_null()).select(
-        "company_normalized", "company_id"
+    """Ids of the companies nobody has stored yet, created here, by normalized name."""
+    fresh = people.filter(
+        pl.col("company_id").is_null()
+        & pl.col("old_company_id").is_null()
+        & pl.col("company_normalized").is_not_null()
+    ).unique("company_normalized", keep="first", maintain_order=True)
+    rows = fresh.select(
+        name=pl.col("company").fill_null(""),
+        normalized_name=pl.col("company_normalized"),
+        domain=pl.col("company_domain").fill_null(""),
+        niche=pl.col("niche").fill_null(""),
+        company_type=pl.col("company_type").fill_null(""),
+        employee_count=pl.col("employee_count"),
+        geography=pl.col("geography").fill_null(""),
     )
-    ids = dict(known.unique().iter_rows())
-    fresh = (
-        people.filter(pl.col("company_id").is_null() & pl.col("company_normalized").is_not_null())
-        .unique("company_normalized", keep="first", maintain_order=True)
-        .iter_rows(named=True)
-    )
-    rows = [
-        {
-            "name": _text(c["company"])[:200],
-            "normalized_name": c["company_normalized"][:200],
-            "domain": _text(c["company_domain"])[:200],
-            "niche": _text(c["niche"])[:100],
-            "company_type": _text(c["company_type"])[:100],
-            "employee_count": c["employee_count"],
-            "geography": _text(c["geography"])[:32],
-        }
-        for c in fresh
-    ]
-    for row, pk in zip(rows, insert_rows(Company, rows), strict=True):
-        ids[row["normalized_name"]] = pk
-    return ids
+    ids = insert_new(Company, rows)
+    return dict(zip(rows["normalized_name"].to_list(), ids.to_list(), strict=True))
 
 
 def _history(
-    rows: list[dict[str, Any]],
+    people: pl.DataFrame,
+    proposals: pl.DataFrame,
     *,
     campaign: Campaign,
-    source_ids: dict[str, int],
     responses: bool,
     by: User | None,
     now: datetime,
     review_due: date,
 ) -> None:
-    by_id = by.pk if by else None
-    activities: list[dict[str, Any]] = []
-    changes: list[dict[str, Any]] = []
-    records: list[dict[str, Any]] = []
-    proposals: list[dict[str, Any]] = []
-    tasks: list[dict[str, Any]] = []
-    merges: list[dict[str, Any]] = []
-    for p in rows:
-        pid, at = p["person_id"], p["occurred_at"]
-        if responses and p["new_activity"]:
-            activities.append(
-                {
-                    "person_id": pid,
-                    "kind": p["activity"],
-                    "wish": p["wish"],
-                    "occurred_at": at,
-                    "campaign_id": campaign.pk,
-                    "source_id": source_ids[p["activity_source"].casefold()],
-                    "problem_indicators": [p["problem"]] if p.get("problem") else [],
-                    "temperature": p["activity_temperature"],
-                    "note": _text(p.get("note")),
-                    "recorded_by_id": by_id,
-                    "recorded_at": now,
-                }
-            )
-        if p["type_after"] == PersonType.LEAD.value and (
-            p["stored_type"] in (None, PersonType.PROSPECT.value)
-        ):
-            changes.append(
-                {
-                    "person_id": pid,
-                    "before": PersonType.PROSPECT.value,
-                    "after": PersonType.LEAD.value,
-                    "event": PersonEvent.INTEREST_SHOWN.value,
-                    "reason": f"first interest activity: {_words(p['activity'])} ({campaign.name})",
-                    "by_id": by_id,
-                    "at": at,
-                }
-            )
-        if p["judged"]:
-            records.append(
-                {
-                    "person_id": pid,
-                    "kind": QualificationRecord.Kind.AUTOMATIC,
-                    "status": p["status"],
-                    "unqualified_reason": p["unqualified_reason"],
-                    "sweet_spot": p["sweet_spot"] or "",
-                    "details": p["details"],
-                    "reason": p["explanation"],
-                    "by_id": by_id,
-                    "at": at,
-                }
-            )
-            for proposal in p["proposals"] or []:
-                proposals.append(
-                    {
-                        "person_id": pid,
-                        "reason": proposal["reason"],
-                        "trait": proposal["trait"],
-                        "detail": proposal["detail"],
-                        "proposed_at": at,
-                    }
-                )
-            if p["proposals"]:
-                tasks.append(
-                    _task(
-                        pid,
-                        Task.Kind.CONFIRM_DISQUALIFICATION,
-                        review_due,
-                        "; ".join(x["detail"] for x in p["proposals"]),
-                        now,
-                    )
-                )
-            if p["incomplete"] and p["status"] != QualificationStatus.UNQUALIFIED.value:
-                tasks.append(
-                    _task(
-                        pid,
-                        Task.Kind.GATHER_MISSING_INFORMATION,
-                        review_due,
-                        f"missing: {p['missing']}",
-                        now,
-                    )
-                )
-        if p["follow_up_action"] in FOLLOW_UP_TASK:
-            tasks.append(
-                _task(
-                    pid,
-                    FOLLOW_UP_TASK[p["follow_up_action"]],
-                    p["follow_up_due"],
-                    p["follow_up_note"],
-                    now,
+    """Activities, type changes, qualification records, proposals, tasks, merges and
+    consent changes: who, when and why for everything this run did."""
+    by_id = pl.lit(by.pk if by else None, pl.Int64).alias("by_id")
+    at_now = pl.lit(now).cast(pl.Datetime("us", "UTC"))
+    row_reason = pl.format("import into {}, row {}", pl.lit(campaign.name), pl.col("row"))
+    if responses:
+        insert_new(
+            Activity,
+            people.filter(pl.col("new_activity"))
+            .with_columns(
+                problem_list=pl.when(pl.col("problem").is_not_null()).then(
+                    pl.concat_list([pl.col("problem")])
                 )
             )
-        if p["filled"]:
-            merges.append(
-                {
-                    "person_id": pid,
-                    "campaign_id": campaign.pk,
-                    "by_id": by_id,
-                    "at": now,
-                    "reason": f"import into {campaign.name}, row {p['row']}",
-                    "changes": {name: _json(p[name]) for name in p["filled"]},
-                }
-            )
-    for model, objects in (
-        (Activity, activities),
-        (TypeChangeRecord, changes),
-        (QualificationRecord, records),
-        (ProposedDisqualification, proposals),
-        (Task, tasks),
-        (MergeRecord, merges),
-    ):
-        insert_rows(model, objects)
-
-
-def _task(person_id: int, kind: str, due: Any, note: str, now: datetime) -> dict[str, Any]:
-    return {
-        "person_id": person_id,
-        "kind": kind,
-        "role": Role.SETTER.value,
-        "due_on": due,
-        "note": note,
-        "created_at": now,
-    }
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return list(value)
-    return value
+            .select(
+                "person_id",
+                kind=pl.col("activity"),
+                wish=pl.col("wish"),
+                occurred_at=pl.col("occurred_at"),
+                campaign_id=pl.lit(campaign.pk, pl.Int64),
+                source_id=pl.col("activity_source_id"),
+                problem_indicators=json_list("problem_list").fill_null("[]"),
+                temperature=pl.col("activity_temperature"),
+                note=pl.col("note").fill_null(""),
+                recorded_by_id=by_id,
+                recorded_at=at_now,
+            ),
+        )
+    became_lead = (pl.col("type_after") == PersonType.LEAD.value) & (
+        pl.col("stored_type").is_null() | (pl.col("stored_type") == PersonType.PROSPECT.value)
+    )
+    insert_new(
+        TypeChangeRecord,
+        people.filter(became_lead).select(
+            "person_id",
+            before=pl.lit(PersonType.PROSPECT.value),
+            after=pl.lit(PersonType.LEAD.value),
+            event=pl.lit(PersonEvent.INTEREST_SHOWN.value),
+            reason=pl.format(
+                "first interest activity: {} ({})",
+                pl.col("activity").str.replace_all("_", " "),
+                pl.lit(campaign.name),
+            ),
+            by_id=by_id,
+            at=pl.col("occurred_at"),
+        ),
+    )
+    judged = people.filter(pl.col("judged").fill_null(False))
+    insert_new(
+        QualificationRecord,
+        judged.select(
+            "person_id",
+            kind=pl.lit(QualificationRecord.Kind.AUTOMATIC.value),
+            status=pl.col("status"),
+            unqualified_reason=pl.col("unqualified_reason"),
+            sweet_spot=pl.col("sweet_spot").fill_null(""),
+            details=pl.col("details"),
+            reason=pl.col("explanation"),
+            by_id=by_id,
+            at=pl.col("occurred_at"),
+        ),
+    )
+    insert_new(
+        ProposedDisqualification,
+        proposals.join(judged.select("row", "person_id", "occurred_at"), on="row").select(
+            "person_id", "reason", "trait", "detail", proposed_at=pl.col("occurred_at")
+        ),
+    )
+    task = {"role": pl.lit(Role.SETTER.value), "created_at": at_now}
+    review = pl.lit(review_due, pl.Date)
+    follow_up = pl.col("follow_up_action").is_in(list(FOLLOW_UP_TASK))
+    tasks = pl.concat(
+        [
+            judged.filter(pl.col("proposal_note").is_not_null()).select(
+                "person_id",
+                kind=pl.lit(Task.Kind.CONFIRM_DISQUALIFICATION.value),
+                due_on=review,
+                note=pl.col("proposal_note"),
+                **task,
+            ),
+            judged.filter(
+                pl.col("incomplete") & (pl.col("status") != QualificationStatus.UNQUALIFIED.value)
+            ).select(
+                "person_id",
+                kind=pl.lit(Task.Kind.GATHER_MISSING_INFORMATION.value),
+                due_on=review,
+                note=pl.format("missing: {}", pl.col("missing")),
+                **task,
+            ),
+            people.filter(follow_up).select(
+                "person_id",
+                kind=pl.col("follow_up_action").replace_strict(
+                    {k: str(v) for k, v in FOLLOW_UP_TASK.items()}, return_dtype=pl.String
+                ),
+                due_on=pl.col("follow_up_due"),
+                note=pl.col("follow_up_note").fill_null(""),
+                **task,
+            ),
+        ]
+    )
+    insert_new(Task, tasks)
+    changes = [
+        pl.when(pl.col("filled").list.contains(name)).then(
+            pl.struct(pl.col(f"{name}_list" if name == "services_wanted" else name).alias(name))
+            .struct.json_encode()
+            .str.strip_prefix("{")
+            .str.strip_suffix("}")
+        )
+        for name in PERSON_FIELDS
+    ]
+    insert_new(
+        MergeRecord,
+        people.filter(pl.col("filled").list.len() > 0).select(
+            "person_id",
+            campaign_id=pl.lit(campaign.pk, pl.Int64),
+            by_id=by_id,
+            at=at_now,
+            reason=row_reason,
+            changes=pl.concat_str(
+                [
+                    pl.lit("{"),
+                    pl.concat_list(changes).list.drop_nulls().list.join(","),
+                    pl.lit("}"),
+                ]
+            ),
+        ),
+    )
+    insert_new(
+        ConsentChange,
+        pl.concat(
+            [
+                people.filter(pl.col(flag)).select(
+                    "person_id",
+                    flag=pl.lit(flag),
+                    value=pl.lit(True),
+                    by_id=by_id,
+                    at=at_now,
+                    reason=row_reason,
+                )
+                for flag in ("email_opt_out", "do_not_call")
+            ]
+        ),
+    )

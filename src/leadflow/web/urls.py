@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from leadflow.web import views
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("people/", views.people_list, name="people"),
     path("people/<int:person_id>/", views.person_detail, name="person"),
+    path("intake/", include("leadflow.web.intake.urls")),
 ]

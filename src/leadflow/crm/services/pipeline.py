@@ -35,12 +35,14 @@ from leadflow.domain.pipeline import (
 from leadflow.domain.qualification import QualificationStatus, UnqualifiedReason
 
 # Tasks that only make sense while we are still trying to get a first appointment.
-_PROSPECTING_TASKS = [
+PROSPECTING_TASKS = [
     Task.Kind.CALL,
     Task.Kind.PERSONAL_FOLLOW_UP,
     Task.Kind.CALLBACK,
     Task.Kind.CONFIRM_DISQUALIFICATION,
 ]
+# A client needs no more qualifying: what was still to be gathered is moot once won.
+CLOSED_WHEN_WON = [*PROSPECTING_TASKS, Task.Kind.GATHER_MISSING_INFORMATION]
 
 
 def _apply_move(
@@ -127,7 +129,7 @@ def book_appointment(
         has_authority_to_buy=True,
         agreed_to_talk_to_sales=True,
     )
-    person.tasks.filter(kind__in=_PROSPECTING_TASKS, done_at__isnull=True).update(
+    person.tasks.filter(kind__in=PROSPECTING_TASKS, done_at__isnull=True).update(
         done_at=at, note="closed: appointment booked"
     )
     Task.objects.create(
@@ -265,7 +267,7 @@ def mark_won(
     if change.changed:
         person.became_client_at = at
     person.save(update_fields=["person_type", "became_client_at"])
-    person.tasks.filter(kind__in=_PROSPECTING_TASKS, done_at__isnull=True).update(
+    person.tasks.filter(kind__in=CLOSED_WHEN_WON, done_at__isnull=True).update(
         done_at=at, note="closed: deal won"
     )
     return opportunity
