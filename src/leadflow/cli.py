@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 app = typer.Typer(
@@ -123,33 +124,85 @@ def import_command(
         str | None, typer.Option(help="Excel sheet to read (default: the first)")
     ] = None,
     region: Annotated[str, typer.Option(help="default phone region")] = "US",
+    save_mapping: Annotated[
+        bool,
+        typer.Option("--save-mapping", help="remember this file's --map choices for the source"),
+    ] = False,
+    list_sheets: Annotated[
+        bool, typer.Option("--list-sheets", help="list an Excel file's sheets and stop")
+    ] = False,
 ) -> None:
-    """Import campaign responses or a farm list through the intake pipeline."""
+    """Import campaign responses or a farm list through the intake pipeline.
+
+    A mapping saved for the source (--save-mapping, or the upload page) applies first;
+    --map entries override it."""
+    from leadflow.intake.read import IntakeFileError, read_table, sheet_names
+
+    if list_sheets:
+        try:
+            for name in sheet_names(file):
+                console.print(name)
+        except IntakeFileError as error:
+            console.print(f"[bold red]Not read:[/] {error.reason}")
+            raise typer.Exit(2) from error
+        return
     _setup_django()
     from leadflow.crm.services.playbook import seed_defaults
-    from leadflow.intake.options import IntakeOptions, ListKind, Mode
-    from leadflow.intake.read import IntakeFileError, read_table
+    from leadflow.intake import mappings
+    from leadflow.intake.fields import MappingError
+    from leadflow.intake.options import STAGES, IntakeOptions, ListKind, Mode
     from leadflow.intake.run import run_intake
 
     _migrate()
     seed_defaults()
     try:
-        options = IntakeOptions(
-            campaign=campaign,
-            source=source,
-            kind=ListKind(kind),
-            mode=Mode(mode),
-            mapping=_parse_map(map_ or []),
-            dry_run=dry_run,
-            default_region=region.upper(),
-        )
+        kind_, mode_ = ListKind(kind), Mode(mode)
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
+    given = _parse_map(map_ or [])
     try:
         with console.status(f"Reading {file.name}..."):
             table = read_table(file, sheet=sheet)
-        with console.status(f"Importing {table.frame.height:,} rows..."):
-            result = run_intake(table, options)
+        # A field named on the command line is taken from the saved mapping's header.
+        saved = mappings.saved_mapping(source)
+        chosen = {f.strip().lower().replace(" ", "_") for f in given.values()}
+        wanted = {h: f for h, f in saved.items() if f not in chosen} | given
+        table, overrides = mappings.apply_mapping(table, wanted)
+        options = IntakeOptions(
+            campaign=campaign,
+            source=source,
+            kind=kind_,
+            mode=mode_,
+            mapping=overrides,
+            dry_run=dry_run,
+            default_region=region.upper(),
+        )
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("stage {task.completed:.0f}/{task.total:.0f}"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            bar = progress.add_task(f"{table.frame.height:,} rows: read", total=len(STAGES))
+
+            def stage(name: str) -> None:
+                progress.update(
+                    bar,
+                    completed=STAGES.index(name),
+                    description=f"{table.frame.height:,} rows: {name}",
+                )
+
+            result = run_intake(table, options, stage=stage)
+            progress.update(bar, completed=len(STAGES))
+        if save_mapping and given and result.written:
+            mappings.save_mapping(source, {**mappings.saved_mapping(source), **given})
+            console.print(f"Mapping saved for source {source!r}: next time --map is not needed")
+    except MappingError as error:
+        console.print(f"[bold red]Not imported:[/] {error.reason}")
+        raise typer.Exit(2) from error
     except IntakeFileError as error:
         console.print(f"[bold red]Not imported:[/] {error.reason}")
         raise typer.Exit(2) from error

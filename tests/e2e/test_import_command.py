@@ -81,3 +81,45 @@ def test_import_command_refuses_an_unknown_mode(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "sometimes" in result.stdout + result.stderr
+
+
+def test_a_mapping_saved_for_a_source_applies_to_its_next_file(tmp_path: Path) -> None:
+    header = ["Contact", "Mail Address", "Org"]
+    first = _write(tmp_path / "may.csv", [header, ["Dana Owens", "dana@owens.example", "Owens"]])
+    maps = ["--map", "Mail Address=email", "--map", "Org=company"]
+    saved = _import(
+        tmp_path, str(first), "--campaign", "May", "--source", "partner list", *maps,
+        "--save-mapping",
+    )  # fmt: skip
+    assert saved.returncode == 0, saved.stdout + saved.stderr
+    assert "Mapping saved" in saved.stdout
+    second = _write(tmp_path / "june.csv", [header, ["Sam Lee", "sam@lee.example", "Lee"]])
+    report = tmp_path / "june.report.csv"
+    landed = _import(
+        tmp_path, str(second), "--campaign", "June", "--source", "partner list",
+        "--report", str(report),
+    )  # fmt: skip
+    assert landed.returncode == 0, landed.stdout + landed.stderr
+    assert list(csv.reader(report.open(encoding="utf-8")))[1][:2] == ["2", "created"]
+    unmapped = _import(tmp_path, str(second), "--campaign", "June", "--source", "other list")
+    assert unmapped.returncode == 2  # no saved mapping there: no email column is found
+    assert "no email, phone or id column" in unmapped.stdout
+
+
+def test_list_sheets_names_every_sheet_of_a_workbook(tmp_path: Path) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.title = "Attendees"  # type: ignore[union-attr]
+    book.create_sheet("No-shows")
+    path = tmp_path / "expo.xlsx"
+    book.save(path)
+    listed = subprocess.run(
+        [*LEADFLOW, "import", str(path), "--campaign", "x", "--source", "y", "--list-sheets"],
+        env=_env(tmp_path / "data"),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert listed.stdout.split() == ["Attendees", "No-shows"]

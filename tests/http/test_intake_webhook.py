@@ -68,8 +68,15 @@ def test_a_signed_object_is_created_and_answered_with_counts_and_rows(
     assert status == 201
     assert body["written"] is True
     assert body["counts"] == {"created": 1, "merged": 0, "blocked": 0, "spam": 0, "error": 0}
-    assert body["rows"] == [{"row": 1, "outcome": "created", "detail": None}]
     person = Person.objects.get()
+    assert body["rows"] == [
+        {
+            "row": 1,
+            "outcome": "created",
+            "detail": f"created person {person.pk}",
+            "person_id": person.pk,
+        }
+    ]
     assert (person.email_normalized, person.phone_normalized) == (
         "dana@owensreyes.com",
         "+15125550142",

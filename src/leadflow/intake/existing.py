@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from leadflow.crm.models import Activity, AvoidEntry, Company, Person, Source
+from leadflow.intake.sql import drop_temporary, load_temporary
 
 _CHUNK = 5000
 
@@ -115,42 +116,105 @@ def _local_day(value: datetime | str) -> str:
     return timezone.localdate(value).isoformat()
 
 
-def person_keys() -> pl.DataFrame:
-    """Everyone's match keys: normalized email, phone, and company + name."""
+_KEYS = "_lf_wanted_keys"
+
+
+def person_keys(wanted: pl.DataFrame) -> pl.DataFrame:
+    """The match keys (normalized email, phone, external id, company + name) of everyone
+    stored who shares one with `wanted` (the file's people, with those columns).
+
+    The file's keys go to a temporary table and the database finds the matches through
+    its indexes, so a file of 100k rows reads its few thousand matches, not everyone.
+    """
+    keys = pl.concat(
+        [
+            _wanted(wanted, "e", "email_normalized"),
+            _wanted(wanted, "p", "phone_normalized"),
+            _wanted(wanted, "x", "external_id"),
+            wanted.filter(
+                pl.all_horizontal(
+                    pl.col(c).is_not_null() & (pl.col(c) != "")
+                    for c in ("company_normalized", "first_name", "last_name")
+                )
+            ).select(
+                kind=pl.lit("n"),
+                value=pl.col("company_normalized"),
+                first=pl.col("first_name").str.to_lowercase(),
+                last=pl.col("last_name").str.to_lowercase(),
+            ),
+        ]
+    ).unique()
+    load_temporary(_KEYS, keys, index=("kind", "value"))
     people, companies = Person._meta.db_table, Company._meta.db_table
-    return _frame(
-        f"SELECT p.id, p.email_normalized, p.phone_normalized, c.normalized_name, "
-        f"LOWER(p.first_name), LOWER(p.last_name), p.person_type, p.external_id "
-        f"FROM {people} p LEFT JOIN {companies} c ON c.id = p.company_id",
-        [],
-        {
-            "person_id": pl.Int64,
-            "email_normalized": pl.String,
-            "phone_normalized": pl.String,
-            "company_normalized": pl.String,
-            "first_lower": pl.String,
-            "last_lower": pl.String,
-            "person_type": pl.String,
-            "external_id": pl.String,
-        },
+    matched = (
+        f"SELECT p.id FROM {_KEYS} w JOIN {people} p ON p.email_normalized = w.value "
+        f"WHERE w.kind = 'e' "
+        f"UNION SELECT p.id FROM {_KEYS} w JOIN {people} p ON p.phone_normalized = w.value "
+        f"WHERE w.kind = 'p' "
+        f"UNION SELECT p.id FROM {_KEYS} w JOIN {people} p ON p.external_id = w.value "
+        f"WHERE w.kind = 'x' "
+        f"UNION SELECT p.id FROM {_KEYS} w "
+        f"JOIN {companies} c ON c.normalized_name = w.value "
+        f"JOIN {people} p ON p.company_id = c.id "
+        f"AND LOWER(p.first_name) = w.first AND LOWER(p.last_name) = w.last "
+        f"WHERE w.kind = 'n'"
+    )
+    try:
+        return _frame(
+            f"SELECT p.id, p.email_normalized, p.phone_normalized, c.normalized_name, "
+            f"LOWER(p.first_name), LOWER(p.last_name), p.person_type, p.external_id "
+            f"FROM {people} p LEFT JOIN {companies} c ON c.id = p.company_id "
+            f"WHERE p.id IN ({matched})",
+            [],
+            {
+                "person_id": pl.Int64,
+                "email_normalized": pl.String,
+                "phone_normalized": pl.String,
+                "company_normalized": pl.String,
+                "first_lower": pl.String,
+                "last_lower": pl.String,
+                "person_type": pl.String,
+                "external_id": pl.String,
+            },
+        )
+    finally:
+        drop_temporary(_KEYS)
+
+
+def _wanted(frame: pl.DataFrame, kind: str, column: str) -> pl.DataFrame:
+    return frame.filter(pl.col(column).is_not_null()).select(
+        kind=pl.lit(kind),
+        value=pl.col(column),
+        first=pl.lit(None, pl.String),
+        last=pl.lit(None, pl.String),
     )
 
 
-def companies() -> pl.DataFrame:
-    """Stored companies by normalized name, with what qualification reads from them."""
+def companies(names: pl.Series) -> pl.DataFrame:
+    """The stored companies with these normalized names, and what qualification reads
+    from them."""
     table = Company._meta.db_table
-    return _frame(
-        f"SELECT id, normalized_name, niche, company_type, employee_count, geography FROM {table}",
-        [],
-        {
-            "company_id": pl.Int64,
-            "company_normalized": pl.String,
-            "old_niche": pl.String,
-            "old_company_type": pl.String,
-            "old_employee_count": pl.Int64,
-            "old_geography": pl.String,
-        },
-    )
+    load_temporary(_KEYS, names.drop_nulls().unique().to_frame("value"), index=("value",))
+    try:
+        return (
+            _frame(
+                f"SELECT c.id, c.normalized_name, c.niche, c.company_type, c.employee_count, "
+                f"c.geography FROM {table} c JOIN {_KEYS} w ON w.value = c.normalized_name",
+                [],
+                {
+                    "company_id": pl.Int64,
+                    "company_normalized": pl.String,
+                    "old_niche": pl.String,
+                    "old_company_type": pl.String,
+                    "old_employee_count": pl.Int64,
+                    "old_geography": pl.String,
+                },
+            )
+            .sort("company_id")
+            .unique("company_normalized", keep="first", maintain_order=True)
+        )
+    finally:
+        drop_temporary(_KEYS)
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:

@@ -74,7 +74,8 @@ class Rules:
 
 @dataclass(frozen=True)
 class Plan:
-    rows: pl.DataFrame  # row, outcome, detail: one line per input row, for the report
+    # row, outcome, detail, person_id (when stored already): one line per input row
+    rows: pl.DataFrame
     people: pl.DataFrame  # one per person this run creates or changes
     proposals: pl.DataFrame  # row (the person's), reason, trait, detail
     spam_count: int
@@ -135,7 +136,7 @@ def _row_outcomes(
         first=pl.col("row") == pl.col("first_row"),
     )
     return (
-        decided.select("row", "outcome", "detail")
+        decided.select("row", "outcome", "detail", person_id=pl.lit(None, pl.Int64))
         .vstack(
             merged.with_columns(
                 outcome=pl.when(pl.col("blocked"))
@@ -163,7 +164,15 @@ def _row_outcomes(
                     )
                 )
                 .otherwise(_NULL),
-            ).select("row", "outcome", "detail")
+            ).select(
+                "row",
+                "outcome",
+                "detail",
+                pl.when(pl.col("blocked"))
+                .then(None)
+                .otherwise(pl.col("person_id"))
+                .alias("person_id"),
+            )
         )
         .sort("row")
     )
@@ -190,7 +199,8 @@ def plan_intake(
     decided = frame.filter(pl.col("outcome").is_not_null())
     stage("dedupe and match")
     live = cluster_rows(frame.filter(pl.col("outcome").is_null()))
-    survivors = match_stored(_survivors(live), existing.person_keys())
+    survivors = _survivors(live)
+    survivors = match_stored(survivors, existing.person_keys(survivors))
     # Someone stored on Avoid whom no entry key caught (a company + name match).
     avoided = survivors.filter(pl.col("stored_type") == PersonType.AVOID.value)["cluster"]
     survivors = survivors.filter(pl.col("stored_type").ne_missing(PersonType.AVOID.value))
@@ -240,7 +250,7 @@ def _merge(
     """Stored values stay; incoming values fill only what is blank. Says what changed."""
     ids = survivors["person_id"].drop_nulls().unique().to_list()
     people = survivors.join(existing.people(ids), on="person_id", how="left").join(
-        existing.companies(), on="company_normalized", how="left"
+        existing.companies(survivors["company_normalized"]), on="company_normalized", how="left"
     )
     for name in PERSON_FIELDS:
         if name not in people.columns:

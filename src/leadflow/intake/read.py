@@ -284,6 +284,18 @@ def _diagnose(utf8: bytes, delimiter: str, skipped: int) -> IntakeFileError | No
 # --- workbooks ------------------------------------------------------------------------
 
 
+def sheet_names(path: Path) -> list[str]:
+    """The sheets of an Excel workbook, in order."""
+    try:
+        return list(fastexcel.read_excel(path.read_bytes()).sheet_names)
+    except OSError as error:
+        raise IntakeFileError(f"cannot read {path}: {error.strerror}") from error
+    except Exception as error:  # calamine's errors have no common base worth naming
+        raise IntakeFileError(
+            f"{path.name!r} is not an Excel workbook that can be opened"
+        ) from error
+
+
 def _read_workbook(data: bytes, filename: str, sheet: str | None) -> Table:
     try:
         reader = fastexcel.read_excel(data)

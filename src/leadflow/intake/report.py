@@ -13,7 +13,7 @@ from leadflow.intake.options import Outcome
 
 @dataclass(frozen=True)
 class IntakeReport:
-    rows: pl.DataFrame  # row, outcome, detail
+    rows: pl.DataFrame  # row, outcome, detail, person_id (created or merged into)
     written: bool
     reason: str = ""  # why nothing was written, when nothing was
     warnings: list[str] = field(default_factory=list)

@@ -55,12 +55,13 @@ def run_intake(
         plan = plan_intake(
             table, options, campaign_id=campaign.pk, rules=rules, now=now, stage=stage
         )
-        errors = plan.rows.filter(pl.col("outcome") == Outcome.ERROR.value).height
+        rows = plan.rows
+        errors = rows.filter(pl.col("outcome") == Outcome.ERROR.value).height
         refused = errors > 0 and options.mode is Mode.ALL_OR_NOTHING
         if options.dry_run or refused:
             transaction.set_rollback(True)
         else:
-            write_plan(
+            created = write_plan(
                 plan,
                 campaign=campaign,
                 source=source,
@@ -70,9 +71,17 @@ def run_intake(
                 review_due=review_due,
                 stage=stage,
             )
+            rows = (
+                rows.join(created.rename({"person_id": "_new"}), on="row", how="left")
+                .with_columns(
+                    person_id=pl.coalesce("person_id", "_new"),
+                    detail=pl.coalesce("detail", pl.format("created person {}", pl.col("_new"))),
+                )
+                .drop("_new")
+            )
     reason = ""
     if refused:
         reason = f"nothing was written: {errors} row(s) have errors (mode all-or-nothing)"
     elif options.dry_run:
         reason = "dry run: nothing was written"
-    return IntakeReport(plan.rows, written=not reason, reason=reason, warnings=table.warnings)
+    return IntakeReport(rows, written=not reason, reason=reason, warnings=table.warnings)

@@ -181,3 +181,26 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
             values = [None if v is None else float(v) for v in values]
         columns[name] = values
     return insert_new(model, pl.DataFrame(columns, strict=False)).to_list()
+
+
+def load_temporary(name: str, frame: pl.DataFrame, *, index: Sequence[str] = ()) -> None:
+    """A temporary table of text columns holding the frame, for the database to join
+    against: matching a file's keys inside the database reads only the rows that match,
+    not a million stored people."""
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")
+        columns = ", ".join(f"{quote(c)} TEXT" for c in frame.columns)
+        cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+    _load(name, frame.columns, frame.select(pl.all().cast(pl.String)))
+    with connection.cursor() as cursor:
+        if index:
+            cursor.execute(
+                f"CREATE INDEX {name}_idx ON {name} ({', '.join(quote(c) for c in index)})"
+            )
+        cursor.execute(f"ANALYZE {name}")
+
+
+def drop_temporary(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {name}")

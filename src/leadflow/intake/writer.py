@@ -75,8 +75,9 @@ def write_plan(
     now: datetime,
     review_due: date,
     stage: StageHook = no_progress,
-) -> dict[str, int]:
-    """Write the plan; `review_due` is when a raw lead's review tasks fall due."""
+) -> pl.DataFrame:
+    """Write the plan; `review_due` is when a raw lead's review tasks fall due.
+    Returns the people created: the row each came from, and their id."""
     stage("write people")
     people = plan.people
     sources = _sources(people, source)
@@ -143,7 +144,7 @@ def write_plan(
     )
     if plan.spam_count:
         Campaign.objects.filter(pk=campaign.pk).update(spam_count=F("spam_count") + plan.spam_count)
-    return {"created": new.height, "updated": stored.height}
+    return new.select("row", person_id=ids)
 
 
 def _values() -> list[pl.Expr]:

@@ -9,16 +9,11 @@ since the person typing is staff and needs to know why nobody was added.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from leadflow.crm.models import Campaign, Person, Source
-from leadflow.domain.normalize import InvalidValue, normalize_email, normalize_phone
+from leadflow.crm.models import Campaign, Source
 from leadflow.intake.fields import Field
 from leadflow.intake.options import IntakeOptions, ListKind, Mode, Outcome
 from leadflow.intake.read import IntakeFileError
@@ -28,8 +23,6 @@ from leadflow.intake.run import run_intake
 from leadflow.web.intake.access import ENTERERS, role_required, signed_in_user
 from leadflow.web.intake.forms import ManualEntryForm
 from leadflow.web.intake.reports import error_lines
-
-_MERGED_INTO = re.compile(r"merged into person (\d+)")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -75,42 +68,13 @@ def _enter(request: HttpRequest, form: ManualEntryForm) -> int | None:
     if outcome == Outcome.BLOCKED.value:
         form.add_error(None, "not added: this person is on the Avoid list")
         return None
-    person_id = _person_id(detail, record)
-    if person_id is None:  # written, yet not found by its keys: a pipeline bug to report
+    person_id = report.rows["person_id"][0]
+    if person_id is None:  # written, yet no person named: a pipeline bug to report
         form.add_error(None, "saved, but the person could not be found; search for them")
-    return person_id
+        return None
+    return int(person_id)
 
 
 def _only_row(report: IntakeReport) -> tuple[str, str]:
     row = report.rows.row(0, named=True)
     return str(row["outcome"]), str(row["detail"] or "")
-
-
-def _person_id(detail: str, record: dict[str, str]) -> int | None:
-    """A merge names the person in its detail; a new person is found by the keys that
-    made them unique: normalized email, else phone."""
-    merged = _MERGED_INTO.search(detail)
-    if merged:
-        return int(merged[1])
-    email = _or_none(normalize_email, record.get("email", ""))
-    phone = _or_none(lambda raw: normalize_phone(raw, _region(record)), record.get("phone", ""))
-    if email:
-        keys = Q(email_normalized=email)
-    elif phone:
-        keys = Q(phone_normalized=phone)
-    else:
-        return None
-    found = Person.objects.filter(keys).order_by("-pk").values_list("pk", flat=True).first()
-    return int(found) if found is not None else None
-
-
-def _or_none(normalize: Callable[[str], str | None], raw: str) -> str | None:
-    try:
-        return normalize(raw)
-    except InvalidValue:  # the pipeline accepted it: a spelling only it repairs
-        return None
-
-
-def _region(record: dict[str, str]) -> str:
-    country = record.get("country", "").strip().upper()
-    return country if len(country) == 2 else "US"

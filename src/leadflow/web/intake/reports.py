@@ -49,7 +49,7 @@ def report_json(report: IntakeReport) -> dict[str, Any]:
         "read": report.read,
         "errors": report.errors,
         "warnings": report.warnings,
-        "rows": report.rows.select("row", "outcome", "detail").to_dicts(),
+        "rows": report.rows.select("row", "outcome", "detail", "person_id").to_dicts(),
     }
 
 
