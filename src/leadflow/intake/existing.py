@@ -153,11 +153,12 @@ def person_keys(wanted: pl.DataFrame) -> pl.DataFrame:
         f"WHERE w.kind = 'p' "
         f"UNION SELECT p.id FROM {_KEYS} w JOIN {people} p ON p.external_id = w.value "
         f"WHERE w.kind = 'x' "
+        # CROSS JOIN fixes SQLite's join order (file keys → company → its people), which
+        # it would otherwise start from a scan of everyone; PostgreSQL plans it freely.
         f"UNION SELECT p.id FROM {_KEYS} w "
-        f"JOIN {companies} c ON c.normalized_name = w.value "
-        f"JOIN {people} p ON p.company_id = c.id "
-        f"AND LOWER(p.first_name) = w.first AND LOWER(p.last_name) = w.last "
-        f"WHERE w.kind = 'n'"
+        f"CROSS JOIN {companies} c CROSS JOIN {people} p "
+        f"WHERE w.kind = 'n' AND c.normalized_name = w.value AND p.company_id = c.id "
+        f"AND LOWER(p.first_name) = w.first AND LOWER(p.last_name) = w.last"
     )
     try:
         return _frame(
