@@ -27,6 +27,10 @@ class LeadflowSettings(BaseSettings):
     country: str = Field(default="US", description="business-day calendar country")
     subdivision: str | None = None
     time_zone: str = "UTC"
+    form_redirect_hosts: list[str] = Field(
+        default_factory=list,
+        description="hosts the embeddable web form may send people back to (besides ours)",
+    )
 
     def resolved_data_dir(self) -> Path:
         path = self.data_dir.expanduser().resolve()

@@ -15,6 +15,8 @@ BASE_DIR = Path(__file__).resolve().parent
 SECRET_KEY = _conf.resolved_secret_key()
 DEBUG = _conf.debug
 ALLOWED_HOSTS = _conf.allowed_hosts
+LEADFLOW_FORM_REDIRECT_HOSTS = _conf.form_redirect_hosts
+MEDIA_ROOT = _conf.resolved_data_dir() / "media"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

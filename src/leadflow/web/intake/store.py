@@ -1,7 +1,7 @@
 """An uploaded list between its preview and its run, and the run's report afterwards.
 
-The bytes go to a file under the data dir (``MEDIA_ROOT/intake-uploads`` when MEDIA_ROOT
-is set, else ``<data dir>/intake-uploads``), named by a random token; what was chosen
+The bytes go to a file under ``MEDIA_ROOT/intake-uploads`` (``<data dir>/media``), named
+by a random token; what was chosen
 with it (campaign, source, kind, mode, sheet) and the report's totals go in the session.
 
 Why not the session for the bytes too: lists run to tens of megabytes, sessions live in
@@ -25,7 +25,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 
-from leadflow.conf import get_settings
 from leadflow.intake.report import IntakeReport
 
 MAX_AGE_SECONDS = 24 * 3600
@@ -77,9 +76,7 @@ class Upload:
 
 
 def upload_dir() -> Path:
-    media = getattr(settings, "MEDIA_ROOT", "")
-    root = Path(media) if media else get_settings().resolved_data_dir()
-    path = root / "intake-uploads"
+    path = Path(settings.MEDIA_ROOT) / "intake-uploads"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 

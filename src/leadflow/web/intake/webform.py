@@ -115,7 +115,7 @@ def _wants_json(request: HttpRequest) -> bool:
 def _may_redirect(request: HttpRequest, url: str) -> bool:
     """Our own site, or a host the settings name (LEADFLOW_FORM_REDIRECT_HOSTS): anything
     else would make this endpoint an open redirect for phishing links."""
-    hosts = {request.get_host(), *getattr(settings, "LEADFLOW_FORM_REDIRECT_HOSTS", ())}
+    hosts = {request.get_host(), *settings.LEADFLOW_FORM_REDIRECT_HOSTS}
     return url_has_allowed_host_and_scheme(url, allowed_hosts=hosts)
 
 
