@@ -15,4 +15,7 @@ urlpatterns = [
     path("people/", views.people_list, name="people"),
     path("people/<int:person_id>/", views.person_detail, name="person"),
     path("intake/", include("leadflow.web.intake.urls")),
+    path("", include("leadflow.web.queues.urls")),  # raw review, call list, confirmations, tasks
+    path("", include("leadflow.web.deals.urls")),  # booking, appointments, pipeline board
+    path("", include("leadflow.web.control.urls")),  # Avoid list, playbook settings
 ]

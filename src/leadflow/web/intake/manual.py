@@ -20,7 +20,7 @@ from leadflow.intake.read import IntakeFileError
 from leadflow.intake.records import table_from_records
 from leadflow.intake.report import IntakeReport
 from leadflow.intake.run import run_intake
-from leadflow.web.intake.access import ENTERERS, role_required, signed_in_user
+from leadflow.web.access import ENTERERS, role_required, signed_in_user
 from leadflow.web.intake.forms import ManualEntryForm
 from leadflow.web.intake.reports import error_lines
 

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from leadflow.crm.models import Source
 from leadflow.crm.roles import roles_of
 from leadflow.domain.people import Role
+from leadflow.web.access import ENTERERS, OWNERS, UPLOADERS, role_required
 from leadflow.web.intake import webform, webhook
-from leadflow.web.intake.access import ENTERERS, OWNERS, UPLOADERS, role_required
 from leadflow.web.intake.forms import SourceForm
 
 SECRET_BYTES = 32

@@ -16,7 +16,7 @@ from leadflow.intake.mappings import apply_mapping, default_mapping, save_mappin
 from leadflow.intake.options import IntakeOptions, ListKind, Mode
 from leadflow.intake.read import IntakeFileError, Table, read_bytes
 from leadflow.intake.run import run_intake
-from leadflow.web.intake.access import UPLOADERS, role_required, signed_in_user
+from leadflow.web.access import UPLOADERS, role_required, signed_in_user
 from leadflow.web.intake.forms import MappingForm, UploadForm
 from leadflow.web.intake.reports import counts_table, first_errors, rows_page
 from leadflow.web.intake.store import (

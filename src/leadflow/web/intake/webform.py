@@ -33,7 +33,7 @@ from leadflow.intake.options import IntakeOptions, ListKind, Mode, Outcome
 from leadflow.intake.read import IntakeFileError
 from leadflow.intake.records import table_from_records
 from leadflow.intake.run import run_intake
-from leadflow.web.intake.access import client_ip
+from leadflow.web.access import client_ip
 from leadflow.web.intake.reports import error_lines
 
 # The hidden field of the snippet. "fax_number" is a header the pipeline's honeypot
