@@ -35,7 +35,13 @@ def email_domain(normalized_email: str | None) -> str:
 
 
 def normalize_phone(raw: str, default_region: str = "US") -> str | None:
-    """E.164 (+15125550100); None for a blank value."""
+    """E.164 (+15125550100); None for a blank value.
+
+    A national number is read in `default_region`. Only a *valid* number is a phone
+    number: one of the right length for its country code that is also one a region
+    actually assigns ("(123) 456-7890" has ten digits, but no US area code starts with 1).
+    Every door (import, web form, services, demo) applies this one rule.
+    """
     text = raw.strip()
     if not text:
         return None
@@ -43,7 +49,7 @@ def normalize_phone(raw: str, default_region: str = "US") -> str | None:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as error:
         raise InvalidValue(f'"{text}" is not a phone number') from error
-    if not phonenumbers.is_possible_number(number):
+    if not (phonenumbers.is_possible_number(number) and phonenumbers.is_valid_number(number)):
         raise InvalidValue(f'"{text}" is not a phone number')
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 

@@ -37,7 +37,7 @@ from importlib.resources import files
 
 import polars as pl
 
-from leadflow.intake.normalize import by_distinct
+from leadflow.intake.cells import by_distinct
 
 _TEST_WORDS = frozenset(
     """
