@@ -189,10 +189,10 @@ def import_command(
             bar = progress.add_task(f"{table.frame.height:,} rows: read", total=len(STAGES))
 
             def stage(name: str) -> None:
+                # The last stages repeat per chunk of people: the bar only moves forward.
+                done = max(STAGES.index(name), progress.tasks[0].completed)
                 progress.update(
-                    bar,
-                    completed=STAGES.index(name),
-                    description=f"{table.frame.height:,} rows: {name}",
+                    bar, completed=done, description=f"{table.frame.height:,} rows: {name}"
                 )
 
             result = run_intake(table, options, stage=stage)

@@ -335,3 +335,23 @@ def test_a_bot_row_is_spam_even_when_its_phone_is_invalid(
     assert report.written
     assert report.counts[Outcome.SPAM] == 1
     assert report.counts[Outcome.ERROR] == 0
+
+
+def test_people_written_in_chunks_are_the_same_as_written_at_once(
+    owner: User, write_csv: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from leadflow.intake import writer
+
+    monkeypatch.setattr(writer, "CHUNK", 2)  # five people: chunks of 2, 2 and 1
+    rows = [
+        _row(**{"E-mail": f"p{i}@owensreyes.com", "Phone Number": f"(512) 555-014{i}"})
+        for i in range(5)
+    ]
+    report = run(write_csv(rows))
+    assert report.counts[Outcome.CREATED] == 5
+    assert Person.objects.count() == 5
+    assert Person.objects.values("company").distinct().count() == 1  # one company, once
+    assert QualificationRecord.objects.count() == 5
+    assert Activity.objects.count() == 5
+    ids = sorted(report.rows["person_id"].to_list())
+    assert ids == sorted(Person.objects.values_list("pk", flat=True))

@@ -84,7 +84,8 @@ STAGES = (
     "write people",
     "write history",
 )
-# Told each stage's name as it starts (a progress bar, a benchmark's timer).
+# Told each stage's name as it starts (a progress bar, a benchmark's timer). The last
+# three repeat for each chunk of people written.
 StageHook = Callable[[str], None]
 
 

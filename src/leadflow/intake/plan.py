@@ -76,8 +76,9 @@ class Rules:
 class Plan:
     # row, outcome, detail, person_id (when stored already): one line per input row
     rows: pl.DataFrame
-    people: pl.DataFrame  # one per person this run creates or changes
-    proposals: pl.DataFrame  # row (the person's), reason, trait, detail
+    # One per person this run creates or changes, merged but not yet classified: the
+    # writer classifies them a chunk at a time, so explanations never all sit in memory.
+    people: pl.DataFrame
     spam_count: int
 
 
@@ -223,14 +224,10 @@ def plan_intake(
     )
     stage("merge")
     people = _merge(survivors, options, campaign_id=campaign_id, now=now)
-    stage("classify")
-    people, proposals = _classify(people, rules)
     rows = _row_outcomes(decided, live, people, avoided)
-    people = people.filter(pl.col("changed"))
     return Plan(
         rows=rows,
-        people=people,
-        proposals=proposals.join(people.select("row"), on="row", how="semi"),
+        people=people.filter(pl.col("changed")),
         spam_count=decided.filter(pl.col("outcome") == Outcome.SPAM.value).height,
     )
 
@@ -356,9 +353,11 @@ def _new_activity(
     return people.with_columns(new_activity=~seen).drop("_d", "_u")
 
 
-def _classify(people: pl.DataFrame, rules: Rules) -> tuple[pl.DataFrame, pl.DataFrame]:
+def classify(people: pl.DataFrame, rules: Rules) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Temperature for new activities; qualification for new, promoted and raw leads that
-    changed (a decided lead is not re-judged by an import); the next step's task."""
+    changed (a decided lead is not re-judged by an import); the next step's task.
+    Row by row independent, so any slice of the plan's people can be classified alone.
+    Also returns the proposed disqualifications (row, reason, trait, detail)."""
     people = temperatures(people, rules.triggers).rename({"temperature": "activity_temperature"})
     lead = pl.col("type_after") == PersonType.LEAD.value
     judged = (

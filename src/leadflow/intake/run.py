@@ -63,6 +63,7 @@ def run_intake(
         else:
             created = write_plan(
                 plan,
+                rules=rules,
                 campaign=campaign,
                 source=source,
                 responses=options.kind is ListKind.RESPONSES,

@@ -28,7 +28,7 @@ from leadflow.crm.models.work import FOLLOW_UP_TASK
 from leadflow.domain.people import PersonEvent, PersonType, Role
 from leadflow.domain.qualification import QualificationStatus
 from leadflow.intake.options import StageHook, no_progress
-from leadflow.intake.plan import PERSON_FIELDS, Plan
+from leadflow.intake.plan import PERSON_FIELDS, Plan, Rules, classify
 from leadflow.intake.sql import insert_new, json_list, update_masked
 
 _TEXT_FIELDS = (
@@ -65,9 +65,13 @@ _STATE_FIELDS = (
 )
 
 
+CHUNK = 100_000  # people classified and written at a time: bounds the explanations held
+
+
 def write_plan(
     plan: Plan,
     *,
+    rules: Rules,
     campaign: Campaign,
     source: Source,
     responses: bool,
@@ -76,14 +80,48 @@ def write_plan(
     review_due: date,
     stage: StageHook = no_progress,
 ) -> pl.DataFrame:
-    """Write the plan; `review_due` is when a raw lead's review tasks fall due.
-    Returns the people created: the row each came from, and their id."""
-    stage("write people")
+    """Classify and write the plan's people a chunk at a time; `review_due` is when a raw
+    lead's review tasks fall due. Returns the people created: their row and their id."""
     people = plan.people
     sources = _sources(people, source)
     avatars = {name.casefold(): pk for name, pk in Avatar.objects.values_list("name", "id")}
-    companies = _companies(people)
-    people = people.with_columns(
+    companies = _companies(people)  # before chunking: a company is created once
+    created = [pl.DataFrame(schema={"row": pl.UInt32, "person_id": pl.Int64})]
+    for chunk in people.iter_slices(CHUNK):
+        stage("classify")
+        classified, proposals = classify(chunk, rules)
+        stage("write people")
+        written = _write_people(
+            _with_ids(classified, sources=sources, avatars=avatars, companies=companies),
+            campaign=campaign,
+            responses=responses,
+            by=by,
+            now=now,
+        )
+        stage("write history")
+        _history(
+            written,
+            proposals,
+            campaign=campaign,
+            responses=responses,
+            by=by,
+            now=now,
+            review_due=review_due,
+        )
+        created.append(written.filter(pl.col("new")).select("row", "person_id"))
+    if plan.spam_count:
+        Campaign.objects.filter(pk=campaign.pk).update(spam_count=F("spam_count") + plan.spam_count)
+    return pl.concat(created, how="vertical_relaxed")
+
+
+def _with_ids(
+    people: pl.DataFrame,
+    *,
+    sources: dict[str, int],
+    avatars: dict[str, int],
+    companies: dict[str, int],
+) -> pl.DataFrame:
+    return people.with_columns(
         company_id=pl.coalesce(
             pl.col("old_company_id"),
             pl.col("company_id"),
@@ -101,6 +139,17 @@ def write_plan(
         .str.to_lowercase()
         .replace_strict(avatars, default=None, return_dtype=pl.Int64),
     )
+
+
+def _write_people(
+    people: pl.DataFrame,
+    *,
+    campaign: Campaign,
+    responses: bool,
+    by: User | None,
+    now: datetime,
+) -> pl.DataFrame:
+    """Insert the new people and update the stored ones; every row then has its id."""
     people = people.with_columns(_values()).with_columns(
         _state(responses),
         new=pl.col("person_id").is_null(),
@@ -127,24 +176,9 @@ def write_plan(
         )
         .drop("occurred_at"),
     )
-    people = pl.concat(
-        [new.with_columns(person_id=ids), people.filter(~pl.col("new"))], how="vertical_relaxed"
-    )
     stored = people.filter(~pl.col("new"))
     _update_stored(stored)
-    stage("write history")
-    _history(
-        people,
-        plan.proposals,
-        campaign=campaign,
-        responses=responses,
-        by=by,
-        now=now,
-        review_due=review_due,
-    )
-    if plan.spam_count:
-        Campaign.objects.filter(pk=campaign.pk).update(spam_count=F("spam_count") + plan.spam_count)
-    return new.select("row", person_id=ids)
+    return pl.concat([new.with_columns(person_id=ids), stored], how="vertical_relaxed")
 
 
 def _values() -> list[pl.Expr]:
