@@ -1,10 +1,14 @@
-"""The people list's search and filter form: turns query parameters into PeopleFilters."""
+"""The people list's search and filter form: turns query parameters into PeopleFilters.
+
+There is no free tagging in leadflow: the one tag PRODUCT.md names is *sweet spot*, which
+the avatar filter covers.
+"""
 
 from __future__ import annotations
 
 from django import forms
 
-from leadflow.crm.models import Avatar
+from leadflow.crm.models import Avatar, Campaign, Source
 from leadflow.crm.models.choices import choices, label_of
 from leadflow.crm.selectors.dashboard import OPEN_STAGES
 from leadflow.crm.selectors.search import PeopleFilters
@@ -42,6 +46,19 @@ class PeopleFilterForm(forms.Form):
         label="Open opportunity at",
         choices=_ANY + [(s.value, label_of(s)) for s in OPEN_STAGES],
     )
+    campaign = forms.ModelChoiceField(
+        required=False, queryset=Campaign.objects.order_by("name"), empty_label="any"
+    )
+    source = forms.ModelChoiceField(
+        required=False,
+        queryset=Source.objects.order_by("name"),
+        label="Lead source",
+        empty_label="any",
+    )
+    # Set by a company link in the results; a select of every company would be huge.
+    company = forms.IntegerField(
+        required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput
+    )
     raw_over_age = forms.BooleanField(required=False, label="Raw, over the age alert")
 
     def filters(self) -> PeopleFilters:
@@ -49,6 +66,7 @@ class PeopleFilterForm(forms.Form):
         data = getattr(self, "cleaned_data", {})
         avatar = data.get("avatar")
         temperature = data.get("temperature")
+        campaign, source = data.get("campaign"), data.get("source")
         return PeopleFilters(
             q=data.get("q") or "",
             person_type=PersonType(data["type"]) if data.get("type") else None,
@@ -58,4 +76,7 @@ class PeopleFilterForm(forms.Form):
             unqualified_reason=UnqualifiedReason(data["reason"]) if data.get("reason") else None,
             stage=Stage(data["stage"]) if data.get("stage") else None,
             raw_over_age=bool(data.get("raw_over_age")),
+            campaign_id=campaign.pk if campaign is not None else None,
+            source_id=source.pk if source is not None else None,
+            company_id=data.get("company"),
         )

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_safe
 
 from leadflow.crm.selectors import dashboard as dashboard_selectors
 from leadflow.crm.selectors import people as people_selectors
-from leadflow.crm.selectors.search import search_people
+from leadflow.crm.selectors.search import company_of, search_companies, search_people
 from leadflow.web.forms import PeopleFilterForm
 
 PEOPLE_PER_PAGE = 50
@@ -30,11 +30,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def people_list(request: HttpRequest) -> HttpResponse:
+    """People by search and filters; a text search also lists the companies it matches.
+    Which index serves which search is in crm/selectors/search.py."""
     form = PeopleFilterForm(request.GET)
     form.is_valid()  # invalid fields are reported on the page and left out of the filter
-    people = search_people(form.filters())
+    filters = form.filters()
+    people = search_people(filters)
     page = Paginator(people, PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "web/people_list.html", {"form": form, "page": page})
+    context = {
+        "form": form,
+        "page": page,
+        "capped": people.capped,
+        "searching": bool(filters.q.strip()),
+        "companies": search_companies(filters.q) if filters.q.strip() else None,
+        "company": company_of(filters),
+    }
+    return render(request, "web/people_list.html", context)
 
 
 @require_safe

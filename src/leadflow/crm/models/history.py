@@ -96,3 +96,36 @@ class MergeRecord(_History):
 
     def __str__(self) -> str:
         return f"merge of {', '.join(self.changes)} at {self.at:%Y-%m-%d}"
+
+
+class PlaybookChange(_History):
+    """One edit of the playbook: who, when, what, and the values before and after.
+
+    The playbook is data that decides who is a lead worth money, so an edit is history
+    like a stage change: the page's change log and any later "why did this lead stop
+    being sweet spot?" read these rows. `before` is null for an addition, `after` for a
+    removal; an edit stores only the values that changed.
+    """
+
+    class Area(models.TextChoices):
+        AVATAR = "avatar", "Avatar"
+        CRITERION = "criterion", "Criterion"
+        TRIGGER = "trigger", "Temperature triggers"
+        NEXT_STEP = "next_step", "Next steps"
+        THRESHOLD = "threshold", "Thresholds"
+        CALENDAR = "calendar", "Business-day calendar"
+
+    class Action(models.TextChoices):
+        ADDED = "added"
+        CHANGED = "changed"
+        REMOVED = "removed"
+
+    area = models.CharField(max_length=16, choices=Area.choices)
+    action = models.CharField(max_length=8, choices=Action.choices)
+    # What was edited, in words that outlive the row: "avatar Growing professional firm".
+    subject = models.CharField(max_length=200)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.action} at {self.at:%Y-%m-%d}"

@@ -40,6 +40,14 @@ class Opportunity(models.Model):
 
     class Meta:
         verbose_name_plural = "opportunities"
+        # The pipeline board: a column is one stage, oldest in stage first, for everyone
+        # or for one rep; counts and the first cards come straight from these indexes.
+        indexes = [
+            models.Index(fields=["stage", "stage_entered_at"], name="opportunity_stage_since"),
+            models.Index(
+                fields=["rep", "stage", "stage_entered_at"], name="opportunity_rep_stage_since"
+            ),
+        ]
         constraints = [
             one_of("stage", Stage, name="opportunity_stage_valid"),
             one_of(
@@ -96,6 +104,21 @@ class Appointment(models.Model):
     callback_on = models.DateField(null=True, blank=True)
 
     class Meta:
+        # The appointments page: a rep's (or everyone's) appointments of today and this
+        # week, and those still waiting for an outcome, a few among all appointments ever.
+        indexes = [
+            models.Index(fields=["rep", "scheduled_at"], name="appointment_rep_when"),
+            models.Index(
+                fields=["scheduled_at"],
+                condition=Q(outcome__isnull=True),
+                name="appointment_pending_when",
+            ),
+            models.Index(
+                fields=["rep", "scheduled_at"],
+                condition=Q(outcome__isnull=True),
+                name="appointment_rep_pending_when",
+            ),
+        ]
         constraints = [
             one_of("outcome", AppointmentOutcome, name="appointment_outcome_valid", nullable=True),
             models.CheckConstraint(

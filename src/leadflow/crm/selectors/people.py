@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from leadflow.crm import adapters
 from leadflow.crm.models import (
@@ -29,6 +30,8 @@ from leadflow.crm.models import (
     Task,
     TypeChangeRecord,
 )
+from leadflow.crm.models.work import CallLog
+from leadflow.domain.calls import CallOutcome
 from leadflow.domain.channels import Channel, eligibility
 from leadflow.domain.pipeline import Stage
 from leadflow.domain.qualification import Verdict
@@ -118,6 +121,8 @@ class PersonDetail:
     timeline: tuple[TimelineEntry, ...]
     open_tasks: tuple[Task, ...]
     done_tasks: tuple[Task, ...]
+    calls: tuple[CallLog, ...]  # newest first
+    today: date  # for "overdue" next to an open task
 
 
 def who(user: AbstractBaseUser | None) -> str:
@@ -262,9 +267,17 @@ def _opportunities(person: Person) -> tuple[OpportunityLine, ...]:
     )
 
 
-def _timeline(person: Person, records: list[QualificationRecord]) -> tuple[TimelineEntry, ...]:
-    """Activities, type changes, qualification records, consent changes and Avoid
-    entries of one person, newest first: who, when, why."""
+def _call_entry(call: CallLog) -> TimelineEntry:
+    outcome = CallOutcome(call.outcome).label
+    why = "; ".join(part for part in (call.reason, call.note) if part)
+    return TimelineEntry(call.at, "call", f"Call: {outcome}", who(call.by), why)
+
+
+def _timeline(
+    person: Person, records: list[QualificationRecord], calls: tuple[CallLog, ...]
+) -> tuple[TimelineEntry, ...]:
+    """Activities, type changes, qualification records, consent changes, Avoid entries
+    and calls of one person, newest first: who, when, why."""
     entries: list[TimelineEntry] = []
     for a in Activity.objects.filter(person=person).select_related("recorded_by", "campaign"):
         where = f" ({a.campaign.name})" if a.campaign else ""
@@ -316,6 +329,7 @@ def _timeline(person: Person, records: list[QualificationRecord]) -> tuple[Timel
                     e.lift_reason,
                 )
             )
+    entries.extend(_call_entry(c) for c in calls)
     # Ties keep cause before effect (activity, type change, judgment), shown newest first.
     ordered = sorted(enumerate(entries), key=lambda pair: (pair[1].at, pair[0]), reverse=True)
     return tuple(entry for _, entry in ordered)
@@ -341,6 +355,7 @@ def person_detail(person_id: int) -> PersonDetail | None:
         .order_by("-at", "-id")
     )
     opportunities = _opportunities(person)
+    calls = tuple(CallLog.objects.filter(person=person).select_related("by").order_by("-at", "-id"))
     tasks = list(
         Task.objects.filter(person=person)
         .select_related("assignee", "opportunity")
@@ -363,7 +378,7 @@ def person_detail(person_id: int) -> PersonDetail | None:
             avoid_entry=avoid_entry,
         ),
         opportunities=opportunities,
-        timeline=_timeline(person, records),
+        timeline=_timeline(person, records, calls),
         open_tasks=tuple(t for t in tasks if t.done_at is None),
         done_tasks=tuple(
             sorted(
@@ -372,4 +387,6 @@ def person_detail(person_id: int) -> PersonDetail | None:
                 reverse=True,
             )
         ),
+        calls=calls,
+        today=timezone.localdate(),
     )

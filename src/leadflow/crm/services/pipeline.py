@@ -335,3 +335,76 @@ def close_as_lost(
         done_at=at, note="closed: opportunity lost"
     )
     return opportunity
+
+
+@transaction.atomic
+def move_opportunity(
+    *,
+    opportunity: Opportunity,
+    target: Stage,
+    by: User,
+    details: MoveDetails,
+    services_bought: list[str] | None = None,
+    at: datetime | None = None,
+) -> Opportunity:
+    """Any move in the table, for a page that moves an opportunity to a chosen stage.
+
+    The move is checked against the table first, under the lock, so an illegal one
+    changes nothing: mark_lost with disposition avoid would otherwise put a won client on
+    Avoid before its own move check ran. Then the service that does what the target
+    stage needs takes over.
+    """
+    at = now_or(at)
+    opportunity = _lock(opportunity)
+    pipeline.move(Stage(opportunity.stage), target, details)
+    if target is Stage.WON and details.contract_value is not None:
+        mark_won(
+            opportunity=opportunity,
+            contract_value=details.contract_value,
+            by=by,
+            services_bought=services_bought,
+            reason=details.reason,
+            at=at,
+        )
+    elif target is Stage.LOST and details.disposition is not None:
+        mark_lost(
+            opportunity=opportunity,
+            lost_reason=details.lost_reason,
+            disposition=details.disposition,
+            by=by,
+            at=at,
+        )
+    elif target is Stage.APPOINTMENT_SET and details.appointment_at is not None:
+        rebook(
+            opportunity=opportunity,
+            scheduled_at=details.appointment_at,
+            by=by,
+            reason=details.reason,
+            at=at,
+        )
+    elif target in OUTCOME_STAGE.values():
+        _record_outcome_of(opportunity, target, details, by=by, at=at)
+    else:
+        move_stage(opportunity=opportunity, target=target, by=by, reason=details.reason, at=at)
+    return Opportunity.objects.select_related("person").get(pk=opportunity.pk)
+
+
+def _record_outcome_of(
+    opportunity: Opportunity, target: Stage, details: MoveDetails, *, by: User, at: datetime
+) -> None:
+    appointment = (
+        opportunity.appointments.filter(outcome__isnull=True).order_by("-scheduled_at").first()
+    )
+    if appointment is None:
+        raise IllegalTransition(
+            f"no appointment is waiting for an outcome, so it cannot be {target.label.lower()}"
+        )
+    outcome = next(o for o, stage in OUTCOME_STAGE.items() if stage is target)
+    record_appointment_outcome(
+        appointment=appointment,
+        outcome=outcome,
+        by=by,
+        callback_on=details.callback_on,
+        reason=details.reason,
+        at=at,
+    )
