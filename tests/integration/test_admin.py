@@ -74,3 +74,20 @@ def test_admin_pages_render(
         "/admin/crm/task/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+def test_the_playbook_cannot_be_edited_around_its_change_log(
+    superuser: User, client: Client
+) -> None:
+    from leadflow.crm.models import Avatar, PlaybookChange
+
+    avatar = Avatar.objects.first()
+    assert avatar is not None
+    client.force_login(superuser)
+    assert client.get("/admin/crm/avatar/add/").status_code == 403
+    assert client.post(f"/admin/crm/avatar/{avatar.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert client.post(f"/admin/crm/avatar/{avatar.pk}/change/", {"name": "X"}).status_code == 403
+    assert Avatar.objects.filter(pk=avatar.pk, name=avatar.name).exists()
+    assert client.get("/admin/crm/playbookchange/").status_code == 200
+    assert client.get("/admin/crm/calllog/").status_code == 200
+    assert not PlaybookChange.objects.exists()

@@ -189,26 +189,53 @@ class ProposedDisqualificationAdmin(_ReadOnly):
     list_filter = ["status", "reason"]
 
 
+# The playbook is edited on its page (/playbook/), where every change is recorded with
+# who, when, before and after; here it can only be read, so nothing bypasses that log.
 class CriterionInline(admin.TabularInline):  # type: ignore[type-arg]
     model = m.Criterion
-    extra = 1
+    extra = 0
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(m.Avatar)
-class AvatarAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class AvatarAdmin(_ReadOnly):
     list_display = ["name", "priority", "active"]
     inlines = [CriterionInline]
 
 
 @admin.register(m.Criterion)
-class CriterionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CriterionAdmin(_ReadOnly):
     list_display = ["__str__", "avatar", "trait", "operator", "value", "position"]
     list_filter = ["avatar"]
 
 
+@admin.register(m.TemperatureTrigger, m.NextStepSetting, m.BusinessSettings)
+class PlaybookSettingAdmin(_ReadOnly):
+    pass
+
+
+@admin.register(m.PlaybookChange)
+class PlaybookChangeAdmin(_ReadOnly):
+    list_display = ["at", "by", "area", "action", "subject", "reason"]
+    list_filter = ["area", "action"]
+    date_hierarchy = "at"
+
+
+@admin.register(m.CallLog)
+class CallLogAdmin(_ReadOnly):
+    list_display = ["person", "outcome", "by", "at", "reason"]
+    list_filter = ["outcome"]
+    date_hierarchy = "at"
+
+
 admin.site.register(m.Source)
 admin.site.register(m.Campaign)
-admin.site.register(m.TemperatureTrigger)
-admin.site.register(m.NextStepSetting)
-admin.site.register(m.BusinessSettings)
 admin.site.site_header = "leadflow back office"

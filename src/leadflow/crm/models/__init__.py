@@ -3,6 +3,7 @@
 from leadflow.crm.models.history import (
     ConsentChange,
     MergeRecord,
+    PlaybookChange,
     QualificationRecord,
     StageChange,
     TypeChangeRecord,
@@ -17,7 +18,7 @@ from leadflow.crm.models.playbook import (
     NextStepSetting,
     TemperatureTrigger,
 )
-from leadflow.crm.models.work import ProposedDisqualification, Task
+from leadflow.crm.models.work import CallLog, ProposedDisqualification, Task
 
 __all__ = [
     "Activity",
@@ -25,6 +26,7 @@ __all__ = [
     "Avatar",
     "AvoidEntry",
     "BusinessSettings",
+    "CallLog",
     "Campaign",
     "Company",
     "ConsentChange",
@@ -33,6 +35,7 @@ __all__ = [
     "NextStepSetting",
     "Opportunity",
     "Person",
+    "PlaybookChange",
     "ProposedDisqualification",
     "QualificationRecord",
     "Source",
