@@ -119,3 +119,39 @@ def test_an_untouched_select_drop_down_reads_as_blank(tmp_path: Path) -> None:
     person = Person.objects.get()
     assert person.city == ""
     assert person.company is None
+
+
+@pytest.mark.parametrize("scan_ratio", [0, 1_000_000], ids=["look-up", "scan"])
+def test_stored_people_are_found_by_every_key_whichever_way_they_are_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, scan_ratio: int
+) -> None:
+    """Small files look their keys up in the database, big ones read everyone's keys:
+    both must find the same people (email, phone, external id, company + name)."""
+    from leadflow.intake import existing
+
+    header = ["Lead ID", "First Name", "Last Name", "E-mail", "Phone Number", "Company Name"]
+    _run(
+        tmp_path,
+        header,
+        [
+            ["x-1", "Ann", "Ames", "ann@ames.example", "", ""],
+            ["", "Bo", "Berg", "", "(512) 555-0142", ""],
+            ["", "Cy", "Cole", "cy@cole.example", "", "Cole Dental LLC"],
+            ["x-4", "Di", "Dunn", "", "", ""],
+        ],
+    )
+    monkeypatch.setattr(existing, "_SCAN_RATIO", scan_ratio)
+    report = _run(
+        tmp_path,
+        header,
+        [
+            ["", "", "", "ANN@ames.example", "", ""],
+            ["", "", "", "", "512.555.0142", ""],
+            ["", "cy", "COLE", "", "(512) 555-0199", "Cole Dental"],
+            ["x-4", "", "", "di@dunn.example", "", ""],
+            ["", "Eve", "Ek", "eve@ek.example", "", ""],
+        ],
+        campaign="Second",
+    )
+    assert report.rows["outcome"].to_list() == ["merged"] * 4 + ["created"], report.rows
+    assert Person.objects.count() == 5
