@@ -24,7 +24,7 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @require_safe
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/dashboard.html", {"d": dashboard_selectors.dashboard()})
+    return render(request, "web/dashboard.html", {"d": dashboard_selectors.recent_dashboard()})
 
 
 @require_safe

@@ -77,17 +77,21 @@ def _domain(domain: str) -> Q:
 
 
 def _name(text: str) -> Q:
+    """Entries of people whose name starts so. The names are matched in a subquery on the
+    people table, where the name indexes serve it: as a join condition OR-ed with the
+    entry's own columns, PostgreSQL read all the people instead (~450 ms at 1M)."""
     words = [w for w in re.split(r"[\s,]+", fold_case(text)) if w]
-    last, first = Lower("person__last_name"), Lower("person__first_name")
+    last, first = Lower("last_name"), Lower("first_name")
     if len(words) == 1:
-        return starts_with(last, words[0]) | starts_with(first, words[0])
-    match = Q(pk__in=[])
-    if len(words) <= MAX_NAME_WORDS:
-        for split in range(1, len(words)):
-            head, tail = " ".join(words[:split]), " ".join(words[split:])
-            match |= starts_with(last, tail) & Q(StartsWith(first, head))
-            match |= starts_with(last, head) & Q(StartsWith(first, tail))
-    return match
+        named = starts_with(last, words[0]) | starts_with(first, words[0])
+    else:
+        named = Q(pk__in=[])
+        if len(words) <= MAX_NAME_WORDS:
+            for split in range(1, len(words)):
+                head, tail = " ".join(words[:split]), " ".join(words[split:])
+                named |= starts_with(last, tail) & Q(StartsWith(first, head))
+                named |= starts_with(last, head) & Q(StartsWith(first, tail))
+    return Q(person_id__in=Person.objects.filter(named).values("pk"))
 
 
 def people_to_avoid(text: str) -> list[Person]:
