@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+if TYPE_CHECKING:
+    from leadflow.exports.candidates import Filters
 
 app = typer.Typer(
     help="leadflow: lead qualification and an honest sales funnel.", no_args_is_help=True
@@ -342,6 +345,82 @@ def _parse_map(pairs: list[str]) -> dict[str, str]:
     return mapping
 
 
+@app.command("export")
+def export_command(
+    channel: Annotated[str, typer.Argument(help="email-drip, general-email, direct-mail, ...")],
+    campaign: Annotated[
+        str | None, typer.Option(help="only people who came from or responded to it")
+    ] = None,
+    segment: Annotated[str | None, typer.Option(help="only people in this saved segment")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="the list: .csv (or .xlsx with xlsxwriter installed)")
+    ] = None,
+    excluded: Annotated[
+        Path | None, typer.Option(help="write everyone left out, with every reason, here")
+    ] = None,
+) -> None:
+    """Export a channel's list through the eligibility rules, and record the export."""
+    from leadflow.domain.channels import Channel
+
+    try:
+        channel_ = Channel(channel)
+    except ValueError as error:
+        names = ", ".join(c.value for c in Channel)
+        raise typer.BadParameter(f"{channel!r} is not a channel: one of {names}") from error
+    _setup_django()
+    from leadflow.domain.errors import DomainError
+    from leadflow.exports.candidates import Filters
+    from leadflow.exports.service import export_channel_list
+
+    _migrate()
+    filters = Filters(campaign=campaign)
+    described: dict[str, str] = {}
+    try:
+        if segment is not None:
+            filters = _segment_filters(filters, segment)
+            described["segment"] = segment
+        with console.status(f"Exporting {channel_.value}..."):
+            done = export_channel_list(
+                channel=channel_,
+                filters=filters,
+                out=out,
+                excluded_out=excluded,
+                described=described,
+            )
+    except DomainError as error:
+        console.print(f"[bold red]Not exported:[/] {error.reason}")
+        raise typer.Exit(2) from error
+    result, record = done.result, done.record
+    summary = Table(title=f"{channel_.value}: {result.considered:,} people considered")
+    summary.add_column("")
+    summary.add_column("people", justify="right")
+    summary.add_row("included", f"{result.included.height:,}", style="bold")
+    summary.add_row("excluded", f"{result.excluded.height:,}", style="bold")
+    for reason, count in result.excluded_by_reason.items():
+        summary.add_row(f"  {reason.value.replace('_', ' ')}", f"{count:,}")
+    console.print(summary)
+    where = f"written to {out}" if out else "not written (no --out)"
+    console.print(f"List {where}; export #{record.pk}, sha256 {record.file_sha256}")
+    if excluded is not None:
+        console.print(f"Excluded report written to {excluded}")
+
+
+def _segment_filters(filters: Filters, name: str) -> Filters:
+    """Narrow the export to a saved segment (leadflow.exports.segments gives its Q)."""
+    from dataclasses import replace
+
+    from leadflow.domain.errors import DomainError
+
+    try:
+        from leadflow.exports.segments import segment_filter
+    except ImportError as error:
+        raise DomainError(f"no such segment {name!r}: saved segments are not available") from error
+    try:
+        return replace(filters, where=segment_filter(name))
+    except LookupError as error:
+        raise DomainError(str(error.args[0]) if error.args else f"no segment {name!r}") from error
+
+
 @app.command(
     context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
 )
@@ -351,6 +430,69 @@ def manage(ctx: typer.Context) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["leadflow manage", *ctx.args])
+
+
+@app.command("import-suppressions")
+def import_suppressions_command(
+    file: Annotated[
+        Path, typer.Argument(help="CSV or Excel file with an email and/or phone column")
+    ],
+    kind: Annotated[str, typer.Option(help="email-opt-out, do-not-call or avoid")],
+    reason: Annotated[str, typer.Option(help="why: kept with every change")],
+    by: Annotated[str | None, typer.Option(help="username recorded as who made the change")] = None,
+    report: Annotated[
+        Path | None, typer.Option(help="write one line per input row to this CSV")
+    ] = None,
+    sheet: Annotated[
+        str | None, typer.Option(help="Excel sheet to read (default: the first)")
+    ] = None,
+) -> None:
+    """Apply a suppression list now: opt-outs, do-not-call numbers, or Avoid."""
+    _setup_django()
+    from django.contrib.auth.models import User
+
+    from leadflow.crm.services.suppressions import SuppressionKind, import_suppressions
+    from leadflow.domain.errors import DomainError
+    from leadflow.intake.read import IntakeFileError, read_table
+
+    _migrate()
+    try:
+        suppression = SuppressionKind(kind)
+    except ValueError as error:
+        raise typer.BadParameter(
+            "--kind must be email-opt-out, do-not-call or avoid", param_hint="--kind"
+        ) from error
+    user = None
+    if by is not None:
+        user = User.objects.filter(username=by).first()
+        if user is None:
+            raise typer.BadParameter(f"no user named {by!r}", param_hint="--by")
+    try:
+        table = read_table(file, sheet=sheet)
+        result = import_suppressions(table, kind=suppression, reason=reason, by=user)
+    except IntakeFileError as error:
+        console.print(f"[bold red]Not imported:[/] {error.reason}")
+        raise typer.Exit(2) from error
+    except DomainError as error:
+        console.print(f"[bold red]Not imported:[/] {error.reason}")
+        raise typer.Exit(2) from error
+    for warning in result.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+    console.print(f"[bold]{file.name}[/] → {suppression.value}: {reason}")
+    summary = Table()
+    summary.add_column("outcome")
+    summary.add_column("rows", justify="right")
+    for outcome, count in result.counts.items():
+        summary.add_row(outcome.value, f"{count:,}")
+    summary.add_row("read", f"{result.rows.height:,}", style="bold")
+    console.print(summary)
+    for line in result.errors[:20]:
+        console.print(f"[red]{line}[/]")
+    if len(result.errors) > 20:
+        console.print(f"... and {len(result.errors) - 20:,} more errors (see --report)")
+    if report is not None:
+        result.write_csv(report)
+        console.print(f"Report written to {report}")
 
 
 def main() -> None:

@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("leadflow.web.queues.urls")),  # raw review, call list, confirmations, tasks
     path("", include("leadflow.web.deals.urls")),  # booking, appointments, pipeline board
     path("", include("leadflow.web.control.urls")),  # Avoid list, playbook settings
+    path("", include("leadflow.web.segments.urls")),  # client segments
 ]

@@ -1,5 +1,6 @@
 """The CRM's tables. Domain enums are the single source of choices."""
 
+from leadflow.crm.models.exports import ExportRecord
 from leadflow.crm.models.history import (
     ConsentChange,
     MergeRecord,
@@ -18,6 +19,7 @@ from leadflow.crm.models.playbook import (
     NextStepSetting,
     TemperatureTrigger,
 )
+from leadflow.crm.models.segments import Segment
 from leadflow.crm.models.work import CallLog, ProposedDisqualification, Task
 
 __all__ = [
@@ -31,6 +33,7 @@ __all__ = [
     "Company",
     "ConsentChange",
     "Criterion",
+    "ExportRecord",
     "MergeRecord",
     "NextStepSetting",
     "Opportunity",
@@ -38,6 +41,7 @@ __all__ = [
     "PlaybookChange",
     "ProposedDisqualification",
     "QualificationRecord",
+    "Segment",
     "Source",
     "StageChange",
     "Task",

@@ -1,0 +1,137 @@
+"""Export benchmark (issue 6): every channel's list, with the excluded report, from 1M people.
+
+The world is bench/pages_bench.py's (people, companies and Avoid entries of
+bench/_import_data.py plus leads in every status, sweet spots, opportunities in every
+stage), built once per database. Each channel is then exported N times in one process:
+read + eligibility + the list CSV + the excluded CSV + the ExportRecord. Prints the
+median ms per channel; asserts nothing.
+
+    uv run python bench/export_bench.py [--people 1000000] [--runs 3] [--postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+PG_NAME = "leadflow_export_bench"  # never the `test` database
+
+
+def _child(task: dict[str, Any]) -> dict[str, Any]:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "leadflow.settings"
+    import django
+
+    django.setup()
+    if task["task"] == "build":
+        import pages_bench
+
+        built = pages_bench.build(task["people"])
+        return {"seconds": built["seconds"], "rows": built["rows"]}
+    from leadflow.domain.channels import Channel
+    from leadflow.exports.service import export_channel_list
+
+    out = Path(task["dir"])
+    timings: dict[str, Any] = {}
+    for channel in Channel:
+        times = []
+        for n in range(task["runs"]):
+            started = time.perf_counter()
+            done = export_channel_list(
+                channel=channel,
+                out=out / f"{channel.value}-{n}.csv",
+                excluded_out=out / f"{channel.value}-{n}-excluded.csv",
+            )
+            times.append((time.perf_counter() - started) * 1000)
+        result = done.result
+        timings[channel.value] = {
+            "ms": times,
+            "considered": result.considered,
+            "included": result.included.height,
+            "excluded": result.excluded.height,
+            "reasons": {k.value: v for k, v in result.excluded_by_reason.items()},
+        }
+    return timings
+
+
+def _spawn(task: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", json.dumps(task)],
+        env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        raise SystemExit(f"the {task['task']} step failed:\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADFLOW_")}
+    env["LEADFLOW_DATA_DIR"] = str(data_dir)
+    if database_url:
+        env["LEADFLOW_DATABASE_URL"] = database_url
+    return env
+
+
+def bench(label: str, env: dict[str, str], work: Path, args: argparse.Namespace) -> None:
+    built = _spawn({"task": "build", "people": args.people}, env)
+    rows = ", ".join(f"{k} {v:,}" for k, v in built["rows"].items())
+    print(f"{label:<9}world built in {built['seconds']:.1f} s: {rows}", flush=True)
+    files = work / f"files-{label}"
+    files.mkdir(exist_ok=True)
+    timings = _spawn({"task": "export", "runs": args.runs, "dir": str(files)}, env)
+    for channel, t in timings.items():
+        median = statistics.median(t["ms"])
+        runs = ", ".join(f"{ms:,.0f}" for ms in t["ms"])
+        adds = "adds up" if t["included"] + t["excluded"] == t["considered"] else "DOES NOT ADD UP"
+        print(f"{label:<9}{channel:<16} median {median:>7,.0f} ms (runs: {runs}); "
+              f"considered {t['considered']:,} = included {t['included']:,} + excluded "
+              f"{t['excluded']:,} ({adds})", flush=True)  # fmt: skip
+        print(f"{'':<25}by reason: " + ", ".join(f"{k} {v:,}" for k, v in t["reasons"].items()))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--people", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", action="store_true", help="also PostgreSQL")
+    parser.add_argument("--postgres-server", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(_child(json.loads(args.child))))
+        return
+    work = Path(tempfile.mkdtemp(prefix="leadflow-export-bench-"))
+    print(f"machine: {os.cpu_count()} CPUs; {args.people:,} people; {args.runs} runs per channel")
+    try:
+        if not args.no_sqlite:
+            bench("sqlite", _env(work, None), work, args)
+        if args.postgres:
+            import psycopg
+
+            server = args.postgres_server.rstrip("/")
+            with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+                admin.execute(f"CREATE DATABASE {PG_NAME}")
+                try:
+                    bench("postgres", _env(work / "pg", f"{server}/{PG_NAME}"), work, args)
+                finally:
+                    admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("(target: 1M people considered in ≤ 3 s on SQLite, ≤ 2 s on PostgreSQL)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,132 @@
+"""The export engine on small named worlds: filters, reasons, files, records."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from django.db.models import Q
+
+from leadflow.crm.models import Activity, Campaign, ExportRecord, Person, Source
+from leadflow.domain.channels import Channel, Exclusion
+from leadflow.domain.people import PersonType
+from leadflow.domain.qualification import QualificationStatus
+from leadflow.exports.candidates import Filters, NoSuchCampaign
+from leadflow.exports.engine import export_list
+from leadflow.exports.history import pack_ids, unpack_ids, was_on_list
+from leadflow.exports.service import ExportFileError, excel_available, export_channel_list
+from tests.exports.test_engine_world import NOW, Someone, build
+
+pytestmark = pytest.mark.django_db
+
+
+def _someone(**changes: object) -> Someone:
+    base: dict[str, object] = {
+        "person_type": PersonType.LEAD,
+        "qualification": QualificationStatus.QUALIFIED,
+        "sweet_spot": True,
+        "email": True,
+        "email_opt_out": False,
+        "phone": True,
+        "do_not_call": False,
+        "address": True,
+        "refunded": False,
+        "late_pay": False,
+        "opportunity": "",
+        "avoid_entry": False,
+        "avoid_days_ago": 0,
+    }
+    return Someone(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def test_an_avoid_person_is_excluded_with_the_date_they_went_on_avoid(db: None) -> None:
+    build([_someone(person_type=PersonType.AVOID, avoid_entry=True, avoid_days_ago=3)])
+    result = export_list(Channel.GENERAL_EMAIL)
+    assert result.included.is_empty()
+    day = (NOW - timedelta(days=3)).date().isoformat()
+    assert result.excluded["explanation"].to_list() == [
+        f"on the Avoid list since {day} (asked never to be contacted)"
+    ]
+    assert result.excluded_by_reason == {Exclusion.AVOID: 1}
+
+
+def test_a_client_who_was_refunded_lists_every_reason_off_a_prospecting_channel(
+    db: None,
+) -> None:
+    build([_someone(person_type=PersonType.CLIENT, refunded=True, email_opt_out=True)])
+    result = export_list(Channel.GENERAL_EMAIL)
+    assert result.excluded["reasons"].to_list() == [
+        ["client_only_client_campaigns", "client_refunded", "email_opt_out"]
+    ]
+
+
+def test_the_campaign_filter_keeps_people_who_came_from_or_responded_to_it(db: None) -> None:
+    came, responded, _other = build([_someone(), _someone(), _someone()])
+    campaign = Campaign.objects.create(name="Webinar", source=Source.objects.create(name="w"))
+    Person.objects.filter(pk=came.pk).update(first_campaign=campaign)
+    Activity.objects.create(
+        person=responded, kind="download", wish="neutral", occurred_at=NOW, campaign=campaign,
+        temperature=3,
+    )  # fmt: skip
+    result = export_list(Channel.EMAIL_DRIP, Filters(campaign="Webinar"))
+    assert sorted(result.included["person_id"]) == sorted([came.pk, responded.pk])
+    with pytest.raises(NoSuchCampaign):
+        export_list(Channel.EMAIL_DRIP, Filters(campaign="No such"))
+
+
+def test_a_segment_restricts_by_person_ids_or_by_a_q(db: None) -> None:
+    first, second = build([_someone(), _someone()])
+    by_ids = export_list(Channel.EMAIL_DRIP, Filters(person_ids=pl.Series([second.pk])))
+    assert by_ids.included["person_id"].to_list() == [second.pk]
+    by_q = export_list(Channel.EMAIL_DRIP, Filters(where=Q(first_name=first.first_name)))
+    assert by_q.included["person_id"].to_list() == [first.pk]
+    assert by_q.considered == 1
+
+
+def test_each_channel_exports_the_contact_columns_its_medium_needs(db: None) -> None:
+    build([_someone()])
+    assert export_list(Channel.GENERAL_EMAIL).included.columns == [
+        "person_id", "first_name", "last_name", "company", "email",
+    ]  # fmt: skip
+    assert export_list(Channel.TELEMARKETING).included.columns[-1] == "phone"
+    assert export_list(Channel.DIRECT_MAIL).included.columns[-5:] == [
+        "street", "city", "region", "postcode", "country",
+    ]  # fmt: skip
+
+
+def test_an_export_records_its_checksum_counts_and_the_people_sent(
+    db: None, tmp_path: Path
+) -> None:
+    sent, opted_out = build([_someone(), _someone(email_opt_out=True)])
+    out, excluded = tmp_path / "list.csv", tmp_path / "excluded.csv"
+    done = export_channel_list(
+        channel=Channel.GENERAL_EMAIL, out=out, excluded_out=excluded, described={"segment": "x"}
+    )
+    record = ExportRecord.objects.get()
+    assert record.file_sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+    assert (record.considered_count, record.included_count, record.excluded_count) == (2, 1, 1)
+    assert record.excluded_by_reason == {"email_opt_out": 1}
+    assert record.filters == {"segment": "x"}
+    assert done.record == record
+    report = pl.read_csv(excluded)
+    assert report["person_id"].to_list() == [opted_out.pk]
+    assert report["reasons"].to_list() == ["email_opt_out"]
+    assert was_on_list(sent.pk) == [record]
+    assert was_on_list(opted_out.pk) == []
+    assert was_on_list(sent.pk, on=record.exported_at.date() - timedelta(days=1)) == []
+
+
+def test_the_id_list_round_trips_compressed() -> None:
+    ids = pl.Series([5, 1, 1_000_000, 42], dtype=pl.Int64)
+    assert unpack_ids(pack_ids(ids)).to_list() == [1, 5, 42, 1_000_000]
+    assert unpack_ids(pack_ids(pl.Series([], dtype=pl.Int64))).to_list() == []
+
+
+@pytest.mark.skipif(excel_available(), reason="xlsxwriter is installed")
+def test_excel_output_without_xlsxwriter_says_to_write_csv(db: None, tmp_path: Path) -> None:
+    with pytest.raises(ExportFileError, match="xlsxwriter"):
+        export_channel_list(channel=Channel.EMAIL_DRIP, out=tmp_path / "list.xlsx")
+    assert not ExportRecord.objects.exists()
