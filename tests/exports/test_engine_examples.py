@@ -130,3 +130,21 @@ def test_excel_output_without_xlsxwriter_says_to_write_csv(db: None, tmp_path: P
     with pytest.raises(ExportFileError, match="xlsxwriter"):
         export_channel_list(channel=Channel.EMAIL_DRIP, out=tmp_path / "list.xlsx")
     assert not ExportRecord.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_unit_separator_inside_a_name_cannot_shift_the_contact_columns() -> None:
+    """The SQLite reader joins a row's text with the unit separator: one typed into a
+    name must not move the email into another column of the export."""
+    from leadflow.exports.candidates import candidates
+
+    person = Person.objects.create(
+        first_name="Ann\x1fx", last_name="Ames", email="ann@ames.example",
+        email_normalized="ann@ames.example", created_at=NOW,
+    )  # fmt: skip
+    row = (
+        candidates(Channel.GENERAL_EMAIL)
+        .filter(pl.col("person_id") == person.pk)
+        .row(0, named=True)
+    )
+    assert (row["last_name"], row["email"]) == ("Ames", "ann@ames.example")

@@ -109,9 +109,9 @@ def _query(channel: Channel, filters: Filters) -> tuple[str, list[Any]]:
         _flag("p.client_refunded"),
         _flag("p.client_late_pay"),
     ]
-    sql = (
-        f"SELECT {', '.join(select)} FROM {people} p LEFT JOIN {companies} c ON c.id = p.company_id"
-    )
+    # Named c0, c1...: the SQLite reader packs the row by these names (see _packed).
+    named = ", ".join(f"{expression} AS c{i}" for i, expression in enumerate(select))
+    sql = f"SELECT {named} FROM {people} p LEFT JOIN {companies} c ON c.id = p.company_id"
     where: list[str] = []
     params: list[Any] = []
     if filters.campaign is not None:
@@ -157,8 +157,55 @@ def _read(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFra
                     buffer.write(block)
             buffer.seek(0)
             return pl.read_csv(buffer, has_header=False, new_columns=list(schema), schema=schema)
-        cursor.execute(sql, params)
-        return pl.DataFrame(cursor.fetchall(), schema=schema, orient="row")
+        cursor.execute(_packed(sql, schema), params)
+        return _unpacked(pl.DataFrame(cursor.fetchall(), schema=_PACKED, orient="row"), schema)
+
+
+# SQLite hands rows to Python one value at a time, and making those objects is most of a
+# 1M-row read (measured: 16 values a row, 4.3 s). So on SQLite the row travels as four
+# values: the id, the text columns joined by a unit separator, the 0/1 flags as the bits
+# of one integer, and the type with the qualification; polars unpacks them.
+_SEPARATOR = "\x1f"
+_PACKED = {"person_id": pl.Int64, "text": pl.String, "bits": pl.Int64, "kind": pl.String}
+
+
+def _packed(sql: str, schema: dict[str, Any]) -> str:
+    names = list(schema)
+    texts = [
+        n for n in names if schema[n] == pl.String and n not in ("person_type", "qualification")
+    ]
+    flags = [n for n in names if schema[n] == pl.Int8]
+    column = {n: f"c{i}" for i, n in enumerate(names)}
+    # A separator inside a value would shift every later column: it becomes a space.
+    text = " || char(31) || ".join(
+        f"REPLACE(COALESCE({column[n]}, ''), char(31), ' ')" for n in texts
+    )
+    bits = " + ".join(f"{column[n]} * {1 << i}" for i, n in enumerate(flags))
+    kind = f"{column['person_type']} || char(31) || COALESCE({column['qualification']}, '')"
+    return f"SELECT {column['person_id']}, {text}, {bits}, {kind} FROM ({sql}) AS candidate"
+
+
+def _unpacked(packed: pl.DataFrame, schema: dict[str, Any]) -> pl.DataFrame:
+    names = list(schema)
+    texts = [
+        n for n in names if schema[n] == pl.String and n not in ("person_type", "qualification")
+    ]
+    flags = [n for n in names if schema[n] == pl.Int8]
+    return (
+        packed.select(
+            "person_id",
+            pl.col("text").str.split_exact(_SEPARATOR, len(texts) - 1).struct.rename_fields(texts),
+            *(
+                ((pl.col("bits") // (1 << i)) % 2).cast(pl.Int8).alias(n)
+                for i, n in enumerate(flags)
+            ),
+            pl.col("kind")
+            .str.split_exact(_SEPARATOR, 1)
+            .struct.rename_fields(["person_type", "qualification"]),
+        )
+        .unnest("text", "kind")
+        .select(names)
+    )
 
 
 def _open_opportunities() -> pl.Series:
