@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("leadflow.web.deals.urls")),  # booking, appointments, pipeline board
     path("", include("leadflow.web.control.urls")),  # Avoid list, playbook settings
     path("", include("leadflow.web.segments.urls")),  # client segments
+    path("", include("leadflow.web.exports.urls")),  # channel list exports
 ]
