@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -211,20 +212,8 @@ def import_command(
         raise typer.Exit(2) from error
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
-    summary = Table(title=f"{file.name} → {campaign}")
-    summary.add_column("outcome")
-    summary.add_column("rows", justify="right")
-    for outcome, count in result.counts.items():
-        summary.add_row(outcome.value, f"{count:,}")
-    summary.add_row("read", f"{result.read:,}", style="bold")
-    console.print(summary)
-    for line in result.errors[:20]:
-        console.print(f"[red]{line}[/]")
-    if len(result.errors) > 20:
-        console.print(f"... and {len(result.errors) - 20:,} more errors (see --report)")
-    if report is not None:
-        result.write_csv(report)
-        console.print(f"Report written to {report}")
+    console.print(_outcomes(result.counts, result.read, title=f"{file.name} → {campaign}"))
+    _errors_and_report(result.errors, report, result.write_csv)
     if result.reason:
         console.print(f"[bold]{result.reason}[/]")
         raise typer.Exit(1 if result.errors else 0)
@@ -295,13 +284,7 @@ def import_deals_command(
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     console.print(f"[bold]{file.name}[/] → deals moved in from {options.moved_in_from}")
-    summary = Table()
-    summary.add_column("outcome")
-    summary.add_column("rows", justify="right")
-    for outcome, count in result.counts.items():
-        summary.add_row(outcome.value, f"{count:,}")
-    summary.add_row("read", f"{result.read:,}", style="bold")
-    console.print(summary)
+    console.print(_outcomes(result.counts, result.read))
     verb = "" if result.written else " (would be)"
     if result.new_users:
         console.print(
@@ -313,16 +296,34 @@ def import_deals_command(
             f"{result.clients:,} people became clients{verb}; "
             f"{result.leads:,} prospects became leads{verb}"
         )
-    for line in result.errors[:20]:
-        console.print(f"[red]{line}[/]")
-    if len(result.errors) > 20:
-        console.print(f"... and {len(result.errors) - 20:,} more errors (see --report)")
-    if report is not None:
-        result.write_csv(report)
-        console.print(f"Report written to {report}")
+    _errors_and_report(result.errors, report, result.write_csv)
     if result.reason:
         console.print(f"[bold]{result.reason}[/]")
         raise typer.Exit(1 if result.errors else 0)
+
+
+def _outcomes(counts: Mapping[Any, int], read: int, *, title: str | None = None) -> Table:
+    """What happened to the rows of a file: a count per outcome, and the rows read."""
+    summary = Table(title=title)
+    summary.add_column("outcome")
+    summary.add_column("rows", justify="right")
+    for outcome, count in counts.items():
+        summary.add_row(str(getattr(outcome, "value", outcome)), f"{count:,}")
+    summary.add_row("read", f"{read:,}", style="bold")
+    return summary
+
+
+def _errors_and_report(
+    errors: list[str], report: Path | None, write_csv: Callable[[Path], None]
+) -> None:
+    """The first errors on screen, all of them (and every row) in the --report file."""
+    for line in errors[:20]:
+        console.print(f"[red]{line}[/]")
+    if len(errors) > 20:
+        console.print(f"... and {len(errors) - 20:,} more errors (see --report)")
+    if report is not None:
+        write_csv(report)
+        console.print(f"Report written to {report}")
 
 
 def _parse_pairs(option: str, pairs: list[str], shape: str) -> dict[str, str]:
@@ -336,13 +337,7 @@ def _parse_pairs(option: str, pairs: list[str], shape: str) -> dict[str, str]:
 
 
 def _parse_map(pairs: list[str]) -> dict[str, str]:
-    mapping: dict[str, str] = {}
-    for pair in pairs:
-        header, sep, field = pair.rpartition("=")
-        if not sep or not header.strip() or not field.strip():
-            raise typer.BadParameter(f"--map {pair!r}: expected 'File Header=field'")
-        mapping[header.strip()] = field.strip()
-    return mapping
+    return _parse_pairs("--map", pairs, "File Header=field")
 
 
 @app.command("export")
@@ -479,20 +474,8 @@ def import_suppressions_command(
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
     console.print(f"[bold]{file.name}[/] → {suppression.value}: {reason}")
-    summary = Table()
-    summary.add_column("outcome")
-    summary.add_column("rows", justify="right")
-    for outcome, count in result.counts.items():
-        summary.add_row(outcome.value, f"{count:,}")
-    summary.add_row("read", f"{result.rows.height:,}", style="bold")
-    console.print(summary)
-    for line in result.errors[:20]:
-        console.print(f"[red]{line}[/]")
-    if len(result.errors) > 20:
-        console.print(f"... and {len(result.errors) - 20:,} more errors (see --report)")
-    if report is not None:
-        result.write_csv(report)
-        console.print(f"Report written to {report}")
+    console.print(_outcomes(result.counts, result.rows.height))
+    _errors_and_report(result.errors, report, result.write_csv)
 
 
 def main() -> None:

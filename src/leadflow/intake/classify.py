@@ -123,12 +123,24 @@ def _results(leads: pl.DataFrame, slot: _Slot) -> pl.DataFrame:
     )
 
 
+# What qualify_profiles says of each row, besides the row itself.
+DECISION_COLUMNS = (
+    "status",
+    "unqualified_reason",
+    "sweet_spot",
+    "explanation",
+    "details",
+    "incomplete",
+    "missing",
+    "proposal_note",
+)
+
+
 def qualify_profiles(
     leads: pl.DataFrame, playbook: q.Playbook
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Add the qualification of each row: status, unqualified_reason, sweet_spot,
-    explanation, details (JSON text), incomplete, missing, proposal_note. Also return the
-    proposed disqualifications (row, reason, trait, detail).
+    """The qualification of each row: its row and the DECISION_COLUMNS (details as JSON
+    text). Also the proposed disqualifications (row, reason, trait, detail).
 
     Set-based, with the domain's own words: each criterion is evaluated once per distinct
     value of what it reads, the domain's `judge` runs once per distinct combination of
@@ -160,22 +172,7 @@ def qualify_profiles(
         .with_columns(detail=_filled(pl.col("detail"), fills_text))
         .select("row", "reason", "trait", "detail")
     )
-    out = leads.join(
-        frame.select(
-            "row",
-            "status",
-            "unqualified_reason",
-            "sweet_spot",
-            "explanation",
-            "details",
-            "incomplete",
-            "missing",
-            "proposal_note",
-        ),
-        on="row",
-        how="left",
-    )
-    return out, proposed
+    return frame.select("row", *DECISION_COLUMNS), proposed
 
 
 def _filled(template: pl.Expr, fills: list[tuple[str, pl.Expr]]) -> pl.Expr:

@@ -370,18 +370,7 @@ def classify(people: pl.DataFrame, rules: Rules) -> tuple[pl.DataFrame, pl.DataF
         )
     )
     people = people.with_columns(judged=judged)
-    qualified, proposals = qualify_profiles(people.filter(pl.col("judged")), rules.playbook)
-    decided = qualified.select(
-        "row",
-        "status",
-        "unqualified_reason",
-        "sweet_spot",
-        "explanation",
-        "details",
-        "incomplete",
-        "missing",
-        "proposal_note",
-    )
+    decided, proposals = qualify_profiles(people.filter(pl.col("judged")), rules.playbook)
     people = people.join(decided, on="row", how="left")
     people = people.with_columns(
         status=pl.when(pl.col("judged"))
