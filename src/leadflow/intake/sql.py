@@ -14,6 +14,7 @@ here cannot be taken by another writer.
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -48,8 +49,6 @@ def _default(field: models.Field[Any, Any]) -> Any:
     """What Django would store for a field left out: its default, or "" for text."""
     value = field.get_default()
     if isinstance(field, models.JSONField):
-        import json
-
         return json.dumps(value)
     return value
 
@@ -167,8 +166,6 @@ def insert_rows(model: type[models.Model], rows: Sequence[dict[str, Any]]) -> li
     ids in row order. The values become a frame and take the frame path above."""
     if not rows:
         return []
-    import json
-
     columns: dict[str, list[Any]] = {}
     for field in _fields(model):
         name = field.attname
