@@ -332,7 +332,13 @@ def world(existing: int, now: datetime, zone: str) -> tuple[pl.DataFrame, ...]:
     people = stored_people(existing, n_companies, now).with_columns(
         created_at=stamp, became_lead_at=pl.when(led).then(stamp),
         authority=pl.col("title").replace_strict(authority, return_dtype=pl.Int64),
-        street=blank, postcode=blank, qualification_explanation=blank, incomplete=no,
+        # Seven in ten have a postal address (street and postcode; the city is set above),
+        # so the mail channels have people to include and people to leave out.
+        street=pl.when(pl.col("id") % 10 < 7)
+        .then(pl.format("{} Main Street", pl.col("id") % 9_000 + 1)).otherwise(blank),
+        postcode=pl.when(pl.col("id") % 10 < 7)
+        .then((pl.col("id") % 90_000 + 10_000).cast(pl.String)).otherwise(blank),
+        qualification_explanation=blank, incomplete=no,
         waived_traits=pl.lit("[]"), outsourcing=blank, switch_reason=blank, need=blank,
         services_wanted=pl.lit("[]"), temperature_explanation=blank, has_problem_indicators=no,
         email_opt_out=no, do_not_call=no, client_refunded=no, client_late_pay=no,
