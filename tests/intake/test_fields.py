@@ -45,7 +45,7 @@ def test_no_alias_belongs_to_two_fields() -> None:
     owners: dict[str, set[Field]] = {}
     for field, aliases in fields._ALIASES.items():
         for alias in (field.value, *aliases):
-            owners.setdefault(fields._key(alias), set()).add(field)
+            owners.setdefault(fields.header_key(alias), set()).add(field)
 
     assert {key: f for key, f in owners.items() if len(f) > 1} == {}
 

@@ -43,7 +43,7 @@ class Field(StrEnum):
     NOTE = "note"
 
 
-def _key(header: str) -> str:
+def header_key(header: str) -> str:
     """Header comparison ignores case, punctuation and spacing: "E-mail" == "email"."""
     return re.sub(r"[^a-z0-9]+", "", header.strip().lstrip("\ufeff").lower())
 
@@ -177,7 +177,9 @@ _ALIASES: dict[Field, tuple[str, ...]] = {
 }
 
 HEADER_ALIASES: dict[str, Field] = {
-    _key(alias): field for field, aliases in _ALIASES.items() for alias in (field.value, *aliases)
+    header_key(alias): field
+    for field, aliases in _ALIASES.items()
+    for alias in (field.value, *aliases)
 }
 
 
@@ -195,7 +197,7 @@ class HeaderMapping:
     ignored: tuple[str, ...]
 
 
-_FIELDS_BY_KEY = {_key(f.value): f for f in Field}
+_FIELDS_BY_KEY = {header_key(f.value): f for f in Field}
 
 
 def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> HeaderMapping:
@@ -220,8 +222,8 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
         raise MappingError("duplicate column headers: " + ", ".join(repr(h) for h in duplicated))
     columns: dict[Field, str] = {}
     for given, target in overrides.items():
-        header = _find_header(given, headers)
-        field = _FIELDS_BY_KEY.get(_key(target))
+        header = find_header(given, headers)
+        field = _FIELDS_BY_KEY.get(header_key(target))
         if field is None:
             known = ", ".join(f.value for f in Field)
             raise MappingError(f"--map {given!r}: unknown field {target!r} (known: {known})")
@@ -234,14 +236,15 @@ def map_headers(headers: list[str], overrides: dict[str, str] | None = None) -> 
     for header in headers:
         if header in overridden:
             continue
-        field_or_none = HEADER_ALIASES.get(_key(header))
+        field_or_none = HEADER_ALIASES.get(header_key(header))
         if field_or_none is not None and field_or_none not in columns:
             columns[field_or_none] = header
     used = set(columns.values())
     return HeaderMapping(columns, tuple(h for h in headers if h not in used))
 
 
-def _find_header(given: str, headers: list[str]) -> str:
+def find_header(given: str, headers: list[str]) -> str:
+    """The file's header a --map entry names: exactly, else ignoring case and spaces."""
     if given in headers:
         return given
     loose = [h for h in headers if h.strip().casefold() == given.strip().casefold()]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from enum import StrEnum
 
 import polars as pl
 
+from leadflow.intake.fields import MappingError, find_header, header_key
 from leadflow.intake.read import ROW, IntakeFileError, Table
 
 
@@ -116,12 +116,8 @@ _ALIASES: dict[DealField, tuple[str, ...]] = {
 }
 
 
-def _key(header: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "", header.strip().lstrip("\ufeff").casefold())
-
-
 _BY_HEADER: dict[str, DealField] = {
-    _key(alias): f for f, aliases in _ALIASES.items() for alias in (f.value, *aliases)
+    header_key(alias): f for f, aliases in _ALIASES.items() for alias in (f.value, *aliases)
 }
 
 
@@ -139,9 +135,12 @@ def map_deal_headers(headers: list[str], overrides: dict[str, str]) -> DealColum
     """
     columns: dict[DealField, str] = {}
     for given, target in overrides.items():
-        header = _find_header(given, headers)
-        found = _BY_HEADER.get(_key(target))
-        if found is None or _key(target) != _key(found.value):
+        try:
+            header = find_header(given, headers)
+        except MappingError as error:
+            raise IntakeFileError(error.reason) from error
+        found = _BY_HEADER.get(header_key(target))
+        if found is None or header_key(target) != header_key(found.value):
             known = ", ".join(f.value for f in DealField)
             raise IntakeFileError(f"--map {given!r}: unknown field {target!r} (known: {known})")
         if found in columns:
@@ -151,20 +150,11 @@ def map_deal_headers(headers: list[str], overrides: dict[str, str]) -> DealColum
         columns[found] = header
     taken = set(columns.values())
     for header in headers:
-        found = _BY_HEADER.get(_key(header))
+        found = _BY_HEADER.get(header_key(header))
         if header not in taken and found is not None and found not in columns:
             columns[found] = header
     used = set(columns.values())
     return DealColumns(columns, tuple(h for h in headers if h not in used))
-
-
-def _find_header(given: str, headers: list[str]) -> str:
-    if given in headers:
-        return given
-    loose = [h for h in headers if h.strip().casefold() == given.strip().casefold()]
-    if len(loose) == 1:
-        return loose[0]
-    raise IntakeFileError(f"--map names a column the file does not have: {given!r}")
 
 
 def deal_frame(table: Table, mapping: dict[str, str], *, has_default_stage: bool) -> pl.DataFrame:
