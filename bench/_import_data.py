@@ -405,3 +405,35 @@ def secondary_indexes(tables: list[str]) -> list[tuple[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return [(name, create) for name, create in cursor.fetchall()]
+
+
+def load_world(models: list[tuple[Any, pl.DataFrame]]) -> None:
+    """Load a generated world set-based: secondary indexes dropped and rebuilt once,
+    sequences moved past the explicit ids, then analyzed (PostgreSQL, as autovacuum
+    would have by now) or checkpointed (SQLite, so a copy is one file). Setup only, on
+    data known to be consistent: no fsync, no per-row FK triggers."""
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+
+    setup = ["PRAGMA synchronous=OFF", "PRAGMA cache_size=-1000000"]
+    if connection.vendor == "postgresql":
+        setup = ["SET session_replication_role = replica", "SET maintenance_work_mem = '1GB'"]
+    with connection.cursor() as cursor:
+        for sql in setup:
+            cursor.execute(sql)
+    tables = [model._meta.db_table for model, _ in models]
+    with transaction.atomic(), connection.cursor() as cursor:
+        indexes = secondary_indexes(tables)
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+        for model, frame in models:
+            insert(model._meta.db_table, frame)
+        for _, create in indexes:
+            cursor.execute(create)
+        for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _ in models]):
+            cursor.execute(sql)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "VACUUM ANALYZE" if connection.vendor == "postgresql"
+            else "PRAGMA wal_checkpoint(TRUNCATE)"
+        )  # fmt: skip

@@ -54,8 +54,7 @@ def _peak_mb() -> float:
 
 def build_template(existing: int) -> dict[str, Any]:
     from django.core.management import call_command
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
+    from django.db import connection
 
     from leadflow.crm.models import AvoidEntry, Company, Person
     from leadflow.crm.services.playbook import seed_defaults
@@ -70,28 +69,7 @@ def build_template(existing: int) -> dict[str, Any]:
         known = {f.column for f in model._meta.concrete_fields}
         assert set(frame.columns) <= known, set(frame.columns) - known
     generated = time.perf_counter() - started
-    # Setup only, on data known to be consistent: no fsync, no per-row FK triggers.
-    setup = ["PRAGMA synchronous=OFF", "PRAGMA cache_size=-1000000"]
-    if connection.vendor == "postgresql":
-        setup = ["SET session_replication_role = replica", "SET maintenance_work_mem = '1GB'"]
-    with connection.cursor() as cursor:
-        for sql in setup:
-            cursor.execute(sql)
-    with transaction.atomic(), connection.cursor() as cursor:
-        indexes = data.secondary_indexes([m._meta.db_table for m, _ in models])
-        for name, _ in indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-        for model, frame in models:
-            data.insert(model._meta.db_table, frame)
-        for _, create in indexes:
-            cursor.execute(create)
-        for sql in connection.ops.sequence_reset_sql(no_style(), [m for m, _ in models]):
-            cursor.execute(sql)  # explicit ids: move the sequences past them
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("VACUUM ANALYZE")  # what autovacuum would have done by now
-        else:
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the copy is one file
+    data.load_world(list(models))
     connection.close()
     seconds = time.perf_counter() - started
     return {"seconds": seconds, "generated": generated, "people": people.height,

@@ -89,8 +89,7 @@ def _django() -> None:
 def build(people_n: int) -> dict[str, Any]:
     from django.contrib.auth.models import User
     from django.core.management import call_command
-    from django.core.management.color import no_style
-    from django.db import connection, transaction
+    from django.db import connection
 
     from leadflow.crm import models as m
     from leadflow.crm.services.playbook import seed_defaults
@@ -130,30 +129,7 @@ def build(people_n: int) -> dict[str, Any]:
     ]
     loads = [(model, pages.complete(model, frame)) for model, frame in loads]
     generated = time.perf_counter() - started
-    setup = ["PRAGMA synchronous=OFF", "PRAGMA cache_size=-1000000"]
-    if connection.vendor == "postgresql":
-        setup = ["SET session_replication_role = replica", "SET maintenance_work_mem = '1GB'"]
-    with connection.cursor() as cursor:
-        for sql in setup:
-            cursor.execute(sql)
-    with transaction.atomic(), connection.cursor() as cursor:
-        indexes = data.secondary_indexes([model._meta.db_table for model, _ in loads])
-        for name, _ in indexes:
-            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
-        for model, frame in loads:
-            data.insert(model._meta.db_table, frame)
-        for _, create in indexes:
-            cursor.execute(create)
-        for sql in connection.ops.sequence_reset_sql(no_style(), [mo for mo, _ in loads]):
-            cursor.execute(sql)
-    with connection.cursor() as cursor:
-        # PostgreSQL's autovacuum would have analyzed by now; SQLite is left as an app
-        # that never runs ANALYZE leaves it.
-        cursor.execute(
-            "VACUUM ANALYZE"
-            if connection.vendor == "postgresql"
-            else "PRAGMA wal_checkpoint(TRUNCATE)"
-        )
+    data.load_world(list(loads))
     rows = {model.__name__: frame.height for model, frame in loads}
     return {
         "seconds": time.perf_counter() - started,
