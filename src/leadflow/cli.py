@@ -347,9 +347,7 @@ def export_command(
         str | None, typer.Option(help="only people who came from or responded to it")
     ] = None,
     segment: Annotated[str | None, typer.Option(help="only people in this saved segment")] = None,
-    out: Annotated[
-        Path | None, typer.Option(help="the list: .csv (or .xlsx with xlsxwriter installed)")
-    ] = None,
+    out: Annotated[Path | None, typer.Option(help="the list: .csv or .xlsx")] = None,
     excluded: Annotated[
         Path | None, typer.Option(help="write everyone left out, with every reason, here")
     ] = None,

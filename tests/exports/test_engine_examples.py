@@ -14,10 +14,11 @@ from leadflow.crm.models import Activity, Campaign, ExportRecord, Person, Source
 from leadflow.domain.channels import Channel, Exclusion
 from leadflow.domain.people import PersonType
 from leadflow.domain.qualification import QualificationStatus
+from leadflow.exports import service
 from leadflow.exports.candidates import Filters, NoSuchCampaign
 from leadflow.exports.engine import export_list
 from leadflow.exports.history import pack_ids, unpack_ids, was_on_list
-from leadflow.exports.service import ExportFileError, excel_available, export_channel_list
+from leadflow.exports.service import ExportFileError, export_channel_list
 from tests.exports.test_engine_world import NOW, Someone, build
 
 pytestmark = pytest.mark.django_db
@@ -125,11 +126,28 @@ def test_the_id_list_round_trips_compressed() -> None:
     assert unpack_ids(pack_ids(pl.Series([], dtype=pl.Int64))).to_list() == []
 
 
-@pytest.mark.skipif(excel_available(), reason="xlsxwriter is installed")
-def test_excel_output_without_xlsxwriter_says_to_write_csv(db: None, tmp_path: Path) -> None:
-    with pytest.raises(ExportFileError, match="xlsxwriter"):
-        export_channel_list(channel=Channel.EMAIL_DRIP, out=tmp_path / "list.xlsx")
+def test_an_excel_list_holds_the_same_people_and_its_checksum_is_of_the_file(
+    db: None, tmp_path: Path
+) -> None:
+    build([_someone(), _someone(email_opt_out=True)])
+    out, excluded = tmp_path / "list.xlsx", tmp_path / "left-out.xlsx"
+    done = export_channel_list(channel=Channel.GENERAL_EMAIL, out=out, excluded_out=excluded)
+    listed = pl.read_excel(out)
+    assert listed["person_id"].to_list() == done.result.included["person_id"].to_list()
+    assert listed.columns == done.result.included.columns
+    assert pl.read_excel(excluded)["reasons"].to_list() == ["email_opt_out"]
+    assert done.record.file_sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_a_list_too_long_for_an_excel_sheet_says_to_write_csv(
+    db: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build([_someone(), _someone()])
+    monkeypatch.setattr(service, "EXCEL_MAX_ROWS", 1)
+    with pytest.raises(ExportFileError, match=r"2 rows do not fit in an Excel sheet.*\.csv"):
+        export_channel_list(channel=Channel.GENERAL_EMAIL, out=tmp_path / "list.xlsx")
     assert not ExportRecord.objects.exists()
+    assert not (tmp_path / "list.xlsx").exists()
 
 
 @pytest.mark.django_db

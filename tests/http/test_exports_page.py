@@ -19,6 +19,7 @@ from leadflow.crm.models.segments import SegmentRules
 from leadflow.crm.services.segments import save_segment
 from leadflow.domain.channels import Channel, Exclusion
 from leadflow.domain.people import PersonType, Role
+from leadflow.exports.history import unpack_ids
 from leadflow.exports.service import export_channel_list
 from leadflow.web.exports.forms import REASON_LABELS
 from tests.http.pages import World
@@ -202,3 +203,21 @@ def test_was_this_person_on_a_list_answers_by_id_and_date(client: Client, world:
     assert f"Person #{world.avoided.pk} was on no list sent on {today}" in page
     page = client.get(f"/exports/?person={someone}&on=2001-01-01").content.decode()
     assert "was on no list sent on 2001-01-01" in page
+
+
+def test_an_excel_export_from_the_page_downloads_as_excel(client: Client, world: World) -> None:
+    as_role(client, Role.OWNER)
+    record = run(client, file_format="xlsx")
+    assert record.file_name.endswith(".xlsx")
+    page = client.get(f"/exports/{record.pk}/").content.decode()
+    assert f"/exports/{record.pk}/list.xlsx" in page
+    response = client.get(f"/exports/{record.pk}/list.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].endswith("spreadsheetml.sheet")
+    listed = pl.read_excel(io.BytesIO(b"".join(response.streaming_content)))  # type: ignore[attr-defined]
+    assert sorted(listed["person_id"].to_list()) == sorted(unpack_ids(record.person_ids).to_list())
+    assert world.avoided.pk not in listed["person_id"].to_list()
+    excluded = client.get(f"/exports/{record.pk}/excluded.xlsx")
+    assert excluded.status_code == 200
+    # The same export under the other format's name is no file of ours.
+    assert client.get(f"/exports/{record.pk}/list.csv").status_code == 404

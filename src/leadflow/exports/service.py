@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,21 +25,21 @@ class ExportFileError(DomainError):
     pass
 
 
-def excel_available() -> bool:
-    return importlib.util.find_spec("xlsxwriter") is not None
+# An Excel sheet holds 1,048,576 rows, one of them the header.
+EXCEL_MAX_ROWS = 1_048_575
 
 
 def file_bytes(frame: pl.DataFrame, path: Path) -> bytes:
-    """The frame as the file `path` names: .csv, or .xlsx when xlsxwriter is installed."""
+    """The frame as the file `path` names: .csv or .xlsx."""
     buffer = io.BytesIO()
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
-        if not excel_available():
+        if frame.height > EXCEL_MAX_ROWS:
             raise ExportFileError(
-                "Excel output needs the xlsxwriter package, which is not installed: "
-                "write a .csv file instead"
+                f"{path.name}: {frame.height:,} rows do not fit in an Excel sheet "
+                f"(at most {EXCEL_MAX_ROWS:,}): write a .csv file instead"
             )
-        frame.write_excel(buffer)
+        frame.write_excel(buffer, worksheet="list", autofit=frame.height <= 10_000)
     elif suffix == ".csv":
         frame.write_csv(buffer)
     else:

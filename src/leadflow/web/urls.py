@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from leadflow.web import views
+from leadflow.web import consent, views
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("people/", views.people_list, name="people"),
     path("people/<int:person_id>/", views.person_detail, name="person"),
+    path("people/<int:person_id>/consent/", consent.change_person_consent, name="person-consent"),
     path("intake/", include("leadflow.web.intake.urls")),
     path("", include("leadflow.web.queues.urls")),  # raw review, call list, confirmations, tasks
     path("", include("leadflow.web.deals.urls")),  # booking, appointments, pipeline board

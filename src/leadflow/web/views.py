@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from leadflow.crm.selectors import dashboard as dashboard_selectors
 from leadflow.crm.selectors import people as people_selectors
 from leadflow.crm.selectors.search import company_of, search_companies, search_people
+from leadflow.web.consent import consent_form
 from leadflow.web.forms import PeopleFilterForm
 
 PEOPLE_PER_PAGE = 50
@@ -54,4 +55,5 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     detail = people_selectors.person_detail(person_id)
     if detail is None:
         raise Http404("no such person")
-    return render(request, "web/person_detail.html", {"p": detail, "person": detail.person})
+    context = {"p": detail, "person": detail.person, "consent_form": consent_form(detail.person)}
+    return render(request, "web/person_detail.html", context)

@@ -48,3 +48,8 @@ class ExportRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} export of {self.exported_at:%Y-%m-%d %H:%M} ({self.included_count})"
+
+    @property
+    def file_format(self) -> str:
+        """The list's file type, "csv" or "xlsx" (an unnamed CLI list was hashed as CSV)."""
+        return "xlsx" if self.file_name.lower().endswith(".xlsx") else "csv"

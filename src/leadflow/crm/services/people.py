@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 
@@ -16,7 +17,8 @@ from leadflow.crm.models.work import FOLLOW_UP_TASK
 from leadflow.crm.services.avoid import raise_if_avoided
 from leadflow.crm.services.common import now_or, record_type_change
 from leadflow.crm.services.qualification import qualify_person
-from leadflow.domain import people
+from leadflow.domain import consent, people
+from leadflow.domain.consent import ConsentFlag
 from leadflow.domain.errors import IllegalTransition, OnAvoidList
 from leadflow.domain.normalize import (
     email_domain,
@@ -213,6 +215,36 @@ def set_consent(
     return ConsentChange.objects.create(
         person=person, flag=flag.value, value=value, by=by, at=at, reason=reason
     )
+
+
+@transaction.atomic
+def change_consent(
+    *,
+    person: Person,
+    wanted: Mapping[ConsentFlag, bool],
+    roles: frozenset[Role],
+    by: User | None,
+    reason: str,
+    at: datetime | None = None,
+) -> list[ConsentChange]:
+    """Set the flags in `wanted` that differ from the stored ones, by hand: each change is
+    checked against who may make it (domain.consent) and kept in history with its reason.
+    Nothing is written if any change is refused."""
+    person = Person.objects.select_for_update(of=("self",)).get(pk=person.pk)
+    changed = {f: v for f, v in wanted.items() if getattr(person, f.value) != v}
+    for flag, value in changed.items():
+        consent.check_change(roles, flag, value, reason)
+    return [
+        set_consent(
+            person=person,
+            flag=ConsentChange.Flag(flag.value),
+            value=value,
+            by=by,
+            reason=reason.strip(),
+            at=at,
+        )
+        for flag, value in changed.items()
+    ]
 
 
 @transaction.atomic

@@ -52,6 +52,15 @@ class ExportForm(forms.Form):
         help_text="only people in this saved segment, and still only those the channel may reach",
     )
 
+    file_format = forms.TypedChoiceField(
+        choices=[("csv", "CSV"), ("xlsx", "Excel (.xlsx)")],
+        initial="csv",
+        required=False,
+        empty_value="csv",
+        label="File",
+        help_text="Excel holds at most 1,048,575 rows",
+    )
+
     def cleaned_channel(self) -> Channel:
         return Channel(self.cleaned_data["channel"])
 

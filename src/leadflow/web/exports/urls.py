@@ -7,5 +7,9 @@ from leadflow.web.exports import views
 urlpatterns: list[URLPattern] = [
     path("exports/", views.exports, name="exports"),
     path("exports/<int:export_id>/", views.export_detail, name="export"),
-    path("exports/<int:export_id>/<str:kind>.csv", views.export_download, name="export-download"),
+    path(
+        "exports/<int:export_id>/<str:kind>.<str:ext>",
+        views.export_download,
+        name="export-download",
+    ),
 ]

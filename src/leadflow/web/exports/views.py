@@ -36,8 +36,12 @@ from leadflow.web.exports.forms import ExportForm, OnListForm, reason_label
 EXPORTERS = UPLOADERS  # owner, marketing
 RECENT = 25
 # A web export's files: a random token, so a name on disk says nothing and guesses nothing.
-_LIST_NAME = re.compile(r"[0-9a-f]{32}\.csv")
+_LIST_NAME = re.compile(r"[0-9a-f]{32}\.(csv|xlsx)")
 KINDS = ("list", "excluded")
+CONTENT_TYPES = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
 
 
 def export_dir() -> Path:
@@ -49,9 +53,10 @@ def _file_path(record: ExportRecord, kind: str) -> Path | None:
     wherever the command line put them) or a name this page never wrote."""
     if record.via != "web" or not _LIST_NAME.fullmatch(record.file_name):
         return None
+    listed = export_dir() / record.file_name
     if kind == "list":
-        return export_dir() / record.file_name
-    return export_dir() / record.file_name.replace(".csv", "-excluded.csv")
+        return listed
+    return listed.with_name(f"{listed.stem}-excluded{listed.suffix}")
 
 
 def may_download(request: HttpRequest, record: ExportRecord) -> bool:
@@ -82,7 +87,8 @@ def _run(request: HttpRequest, form: ExportForm) -> ExportRecord | None:
     filters = Filters(campaign=campaign.name if campaign else None)
     described: dict[str, Any] = {}
     token = secrets.token_hex(16)
-    out = export_dir() / f"{token}.csv"
+    extension = form.cleaned_data["file_format"]
+    out = export_dir() / f"{token}.{extension}"
     try:
         if segment is not None:
             filters = replace(filters, where=segment_filter(segment.name))
@@ -92,7 +98,7 @@ def _run(request: HttpRequest, form: ExportForm) -> ExportRecord | None:
             channel=form.cleaned_channel(),
             filters=filters,
             out=out,
-            excluded_out=export_dir() / f"{token}-excluded.csv",
+            excluded_out=export_dir() / f"{token}-excluded.{extension}",
             exported_by=signed_in_user(request),
             via="web",
             described=described,
@@ -144,9 +150,9 @@ def export_detail(request: HttpRequest, export_id: int) -> HttpResponse:
 
 @require_GET
 @role_required(EXPORTERS)
-def export_download(request: HttpRequest, export_id: int, kind: str) -> FileResponse:
+def export_download(request: HttpRequest, export_id: int, kind: str, ext: str) -> FileResponse:
     record = _record(export_id)
-    if kind not in KINDS:
+    if kind not in KINDS or ext != record.file_format:
         raise Http404("no such file")
     if not may_download(request, record):
         raise PermissionDenied("only the person who ran this export, or an owner, may download it")
@@ -157,9 +163,9 @@ def export_download(request: HttpRequest, export_id: int, kind: str) -> FileResp
     # The list handed out is exactly the one recorded, or nothing.
     if kind == "list" and hashlib.sha256(content).hexdigest() != record.file_sha256:
         raise Http404("this export's list file no longer matches its recorded checksum")
-    name = f"{record.channel}-{record.exported_at:%Y%m%d-%H%M}-{record.pk}-{kind}.csv"
+    name = f"{record.channel}-{record.exported_at:%Y%m%d-%H%M}-{record.pk}-{kind}.{ext}"
     return FileResponse(
-        io.BytesIO(content), as_attachment=True, filename=name, content_type="text/csv"
+        io.BytesIO(content), as_attachment=True, filename=name, content_type=CONTENT_TYPES[ext]
     )
 
 
