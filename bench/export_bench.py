@@ -40,7 +40,7 @@ def _child(task: dict[str, Any]) -> dict[str, Any]:
     from leadflow.exports.service import export_channel_list
 
     out = Path(task["dir"])
-    timings: dict[str, Any] = {}
+    timings: dict[str, Any] = {"baseline": {"ms": [_baseline(out) for _ in range(task["runs"])]}}
     for channel in Channel:
         times = []
         for n in range(task["runs"]):
@@ -60,6 +60,34 @@ def _child(task: dict[str, Any]) -> dict[str, Any]:
             "reasons": {k.value: v for k, v in result.excluded_by_reason.items()},
         }
     return timings
+
+
+# The floor an export stands on: every person's name and postal address written to a file
+# with nothing decided. On PostgreSQL a bare COPY (query) TO STDOUT into a file; on SQLite
+# the bare query and Python's csv writer.
+_BASELINE_SQL = (
+    "SELECT id, first_name, last_name, street, city, region, postcode, country FROM crm_person"
+)
+
+
+def _baseline(out: Path) -> float:
+    import csv
+
+    from django.db import connection
+
+    path = out / "baseline.csv"
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            copy_sql = f"COPY ({_BASELINE_SQL}) TO STDOUT (FORMAT csv)"
+            with path.open("wb") as file, cursor.cursor.copy(copy_sql) as copy:
+                for block in copy:
+                    file.write(block)
+        else:
+            cursor.execute(_BASELINE_SQL)
+            with path.open("w", newline="") as file:
+                csv.writer(file).writerows(cursor.fetchall())
+    return (time.perf_counter() - started) * 1000
 
 
 def _spawn(task: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
@@ -88,6 +116,10 @@ def bench(label: str, env: dict[str, str], work: Path, args: argparse.Namespace)
     files = work / f"files-{label}"
     files.mkdir(exist_ok=True)
     timings = _spawn({"task": "export", "runs": args.runs, "dir": str(files)}, env)
+    base = timings.pop("baseline")["ms"]
+    print(f"{label:<9}{'baseline':<16} median {statistics.median(base):>7,.0f} ms "
+          f"(runs: {', '.join(f'{ms:,.0f}' for ms in base)}): 1M names and addresses "
+          "written with nothing decided")  # fmt: skip
     for channel, t in timings.items():
         median = statistics.median(t["ms"])
         runs = ", ".join(f"{ms:,.0f}" for ms in t["ms"])

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from django.db.models import Q
 
-from leadflow.crm.models import Activity, Campaign, ExportRecord, Person, Source
+from leadflow.crm.models import Activity, AvoidEntry, Campaign, ExportRecord, Person, Source
 from leadflow.domain.channels import Channel, Exclusion
 from leadflow.domain.people import PersonType
 from leadflow.domain.qualification import QualificationStatus
@@ -153,16 +154,35 @@ def test_a_list_too_long_for_an_excel_sheet_says_to_write_csv(
 @pytest.mark.django_db
 def test_a_unit_separator_inside_a_name_cannot_shift_the_contact_columns() -> None:
     """The SQLite reader joins a row's text with the unit separator: one typed into a
-    name must not move the email into another column of the export."""
+    name must not move the email into another column of the export, nor be altered."""
     from leadflow.exports.candidates import candidates
 
-    person = Person.objects.create(
-        first_name="Ann\x1fx", last_name="Ames", email="ann@ames.example",
-        email_normalized="ann@ames.example", created_at=NOW,
-    )  # fmt: skip
-    row = (
-        candidates(Channel.GENERAL_EMAIL)
-        .filter(pl.col("person_id") == person.pk)
-        .row(0, named=True)
+    people = [
+        Person.objects.create(
+            first_name=f"Ann\x1fx{n}", last_name="Ames", email=f"ann{n}@ames.example",
+            email_normalized=f"ann{n}@ames.example", created_at=NOW,
+        )  # fmt: skip
+        for n in range(3)
+    ]
+    plain = Person.objects.create(first_name="Bo", last_name="Bix", created_at=NOW)
+    frame = candidates(Channel.GENERAL_EMAIL)
+    assert frame["person_id"].to_list() == sorted(p.pk for p in [*people, plain])
+    rows = frame.rows(named=True)
+    assert [(r["first_name"], r["last_name"], r["email"]) for r in rows] == [
+        ("Ann\x1fx0", "Ames", "ann0@ames.example"),
+        ("Ann\x1fx1", "Ames", "ann1@ames.example"),
+        ("Ann\x1fx2", "Ames", "ann2@ames.example"),
+        ("Bo", "Bix", ""),
+    ]
+
+
+def test_avoid_since_is_the_businesss_local_day(db: None, settings: Any) -> None:
+    """02:00 UTC on 3 March is still 2 March in Chicago: the report says the day the
+    business saw."""
+    settings.TIME_ZONE = "America/Chicago"
+    [person] = build([_someone(person_type=PersonType.AVOID)])
+    AvoidEntry.objects.create(
+        person=person, reason="asked to stop", added_at=datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
     )
-    assert (row["last_name"], row["email"]) == ("Ames", "ann@ames.example")
+    [explanation] = export_list(Channel.GENERAL_EMAIL).excluded["explanation"].to_list()
+    assert explanation == "on the Avoid list since 2026-03-02 (asked to stop)"
