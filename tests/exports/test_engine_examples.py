@@ -159,9 +159,12 @@ def test_a_unit_separator_inside_a_name_cannot_shift_the_contact_columns() -> No
 
     people = [
         Person.objects.create(
-            first_name=f"Ann\x1fx{n}", last_name="Ames", email=f"ann{n}@ames.example",
-            email_normalized=f"ann{n}@ames.example", created_at=NOW,
-        )  # fmt: skip
+            first_name=f"Ann\x1fx{n}",
+            last_name="Ames",
+            email=f"ann{n}@ames.example",
+            email_normalized=f"ann{n}@ames.example",
+            created_at=NOW,
+        )
         for n in range(3)
     ]
     plain = Person.objects.create(first_name="Bo", last_name="Bix", created_at=NOW)
