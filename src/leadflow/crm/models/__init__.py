@@ -1,6 +1,7 @@
 """The CRM's tables. Domain enums are the single source of choices."""
 
 from leadflow.crm.models.exports import ExportRecord
+from leadflow.crm.models.funnel import LeadFact, LeadScoreModel, OpportunityFact
 from leadflow.crm.models.history import (
     ConsentChange,
     MergeRecord,
@@ -34,9 +35,12 @@ __all__ = [
     "ConsentChange",
     "Criterion",
     "ExportRecord",
+    "LeadFact",
+    "LeadScoreModel",
     "MergeRecord",
     "NextStepSetting",
     "Opportunity",
+    "OpportunityFact",
     "Person",
     "PlaybookChange",
     "ProposedDisqualification",

@@ -1,0 +1,125 @@
+"""Funnel facts (issue 7): what the history says about each lead and each opportunity,
+one narrow row each, so reports aggregate a table instead of re-reading the history.
+
+Facts are derived data. `leadflow.reports.facts` rebuilds them from the history rows
+(people, qualification records, opportunities, stage changes) for any set of people; every
+service that writes that history refreshes its people's facts in the same transaction,
+and a test holds a full rebuild equal to what the services kept.
+
+Stage columns hold when the stage was first reached, or NULL when it never was, or when
+it was reached but history kept no time (a deal moved in with only its won date):
+`furthest` says how far a unit got, as the rank of leadflow.domain.funnel.FunnelStage.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from leadflow.crm.models.choices import choices
+from leadflow.domain.pipeline import Stage
+from leadflow.domain.qualification import UnqualifiedReason
+
+
+class LeadFact(models.Model):
+    """One per person who ever became a lead (a client or an Avoid person included)."""
+
+    person = models.OneToOneField("crm.Person", on_delete=models.CASCADE, related_name="lead_fact")
+    lead_at = models.DateTimeField()
+    # The business's local day the person became a lead: the cohort and the period.
+    lead_on = models.DateField()
+    source = models.ForeignKey(
+        "crm.Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "crm.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    furthest = models.PositiveSmallIntegerField()
+    # Unqualified now, and why: the share unqualified per campaign, with the reasons.
+    unqualified_reason = models.CharField(
+        max_length=32, choices=choices(UnqualifiedReason), null=True, blank=True
+    )
+    qualified_at = models.DateTimeField(null=True, blank=True)
+    sweet_spot_at = models.DateTimeField(null=True, blank=True)
+    set_at = models.DateTimeField(null=True, blank=True)
+    sat_at = models.DateTimeField(null=True, blank=True)
+    proposing_at = models.DateTimeField(null=True, blank=True)
+    contract_sent_at = models.DateTimeField(null=True, blank=True)
+    won_at = models.DateTimeField(null=True, blank=True)
+    won_value = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        # The funnel by source, campaign and period reads only these columns: an
+        # index-only scan of the range asked for.
+        indexes = [
+            models.Index(
+                fields=["lead_on", "source", "campaign", "furthest", "unqualified_reason"],
+                name="lead_fact_funnel",
+            ),
+            models.Index(fields=["won_at"], name="lead_fact_won"),
+        ]
+
+    def __str__(self) -> str:
+        return f"lead fact of person {self.person_id}"
+
+
+class OpportunityFact(models.Model):
+    """One per opportunity: its stage times, who booked and ran it, how it ended."""
+
+    opportunity = models.OneToOneField(
+        "crm.Opportunity", on_delete=models.CASCADE, related_name="fact"
+    )
+    person = models.ForeignKey("crm.Person", on_delete=models.CASCADE, related_name="+")
+    setter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rep = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Copied from the lead, so the pipeline can be cut by source and campaign too.
+    source = models.ForeignKey(
+        "crm.Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    campaign = models.ForeignKey(
+        "crm.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    set_at = models.DateTimeField()
+    set_on = models.DateField()
+    sat_at = models.DateTimeField(null=True, blank=True)
+    proposing_at = models.DateTimeField(null=True, blank=True)
+    contract_sent_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    stage = models.CharField(max_length=20, choices=choices(Stage))
+    stage_entered_at = models.DateTimeField()
+    furthest = models.PositiveSmallIntegerField()
+    value = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["set_on", "setter", "rep", "furthest"], name="opp_fact_funnel"),
+            models.Index(fields=["stage", "stage_entered_at"], name="opp_fact_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"opportunity fact of {self.opportunity_id}"
+
+
+class LeadScoreModel(models.Model):
+    """A trained lead-score model (issue 7): what it learned from, how well it did on
+    the held-out side, and the fitted model itself. The newest active one scores."""
+
+    trained_at = models.DateTimeField(db_index=True)
+    trained_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    algorithm = models.CharField(max_length=100)
+    # The fields it reads, the rows it learned from and its held-out figures (AUC, Brier).
+    features = models.JSONField(default=list)
+    training_rows = models.PositiveIntegerField(default=0)
+    metrics = models.JSONField(default=dict)
+    # The fitted model, serialised by leadflow.scoring (never read from anywhere else).
+    blob = models.BinaryField()
+    active = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.algorithm} trained {self.trained_at:%Y-%m-%d %H:%M}"
