@@ -30,8 +30,14 @@ def _setup_django() -> None:
 
 def _migrate() -> None:
     from django.core.management import call_command
+    from django.db import transaction
+
+    from leadflow.reports import facts
 
     call_command("migrate", interactive=False, verbosity=0)
+    with transaction.atomic():
+        if facts.ensure_built():
+            console.print("Funnel facts built from the history already stored.")
 
 
 def _serve(host: str, port: int) -> None:
@@ -478,3 +484,8 @@ def import_suppressions_command(
 
 def main() -> None:
     app()
+
+
+# The report, plan, forecast and score commands live in their own module; importing it
+# registers them on `app`.
+from leadflow import cli_reports  # noqa: E402, F401

@@ -435,6 +435,8 @@ def test_the_board_costs_the_same_queries_for_many_opportunities(
     with django_assert_max_num_queries(16):
         page = client.get("/pipeline/").content.decode()
     assert page.count('class="deal-card"') == 16
-    with django_assert_max_num_queries(22):
+    # A move also refreshes the person's funnel facts and rollups: about 13 queries, the
+    # same however many opportunities there are.
+    with django_assert_max_num_queries(36):
         response = client.post(move_url(deals.rex_sat, Stage.PROPOSING), **HTMX)
     assert response.status_code == 200

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -14,6 +15,7 @@ from django.shortcuts import render
 from leadflow.crm import models as m
 from leadflow.crm.services.avoid import lift_avoid
 from leadflow.domain.errors import DomainError
+from leadflow.reports import facts
 
 
 class _ReadOnly(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -149,6 +151,12 @@ class PersonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @transaction.atomic
+    def save_model(self, request: HttpRequest, obj: m.Person, form: Any, change: bool) -> None:
+        # A corrected source or campaign moves the person in the funnel reports at once.
+        super().save_model(request, obj, form, change)
+        facts.refresh([obj.pk])
 
 
 @admin.register(m.Company)

@@ -29,7 +29,7 @@ from leadflow.demo.writer import write_world
 
 __all__ = ["DemoResult", "DemoUser", "demo_loaded", "load_demo"]
 
-_STEPS = 9  # the writer's steps, for the progress bar
+_STEPS = 10  # the writer's steps, for the progress bar
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from leadflow.crm.models import (
 from leadflow.crm.services.qualification import explanation_details
 from leadflow.demo.plan import PlannedPerson, World
 from leadflow.domain.qualification import Qualification
+from leadflow.reports import facts
 
 BATCH = 500
 M = TypeVar("M", bound=models.Model)
@@ -279,6 +280,8 @@ def write_world(world: World, *, users: dict[str, User], step: Step) -> dict[str
             for c in plan.consents
         ),
     )
+    step("funnel facts")
+    facts.refresh(p.pk for p in people)
     return {
         "campaigns": len(campaigns),
         "companies": len(companies),

@@ -83,9 +83,10 @@ STAGES = (
     "classify",
     "write people",
     "write history",
+    "funnel facts",
 )
 # Told each stage's name as it starts (a progress bar, a benchmark's timer). The last
-# three repeat for each chunk of people written.
+# four repeat for each chunk of people written.
 StageHook = Callable[[str], None]
 
 

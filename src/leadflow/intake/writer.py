@@ -30,6 +30,7 @@ from leadflow.domain.qualification import QualificationStatus
 from leadflow.intake.options import StageHook, no_progress
 from leadflow.intake.plan import PERSON_FIELDS, Plan, Rules, classify
 from leadflow.intake.sql import insert_new, json_list, update_masked
+from leadflow.reports import facts
 
 _TEXT_FIELDS = (
     "first_name",
@@ -109,6 +110,8 @@ def write_plan(
             review_due=review_due,
         )
         created.append(written.filter(pl.col("new")).select("row", "person_id"))
+        stage("funnel facts")
+        facts.refresh(written["person_id"].to_list())
     if plan.spam_count:
         Campaign.objects.filter(pk=campaign.pk).update(spam_count=F("spam_count") + plan.spam_count)
     return pl.concat(created, how="vertical_relaxed")

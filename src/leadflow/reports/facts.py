@@ -31,6 +31,7 @@ from leadflow.domain.funnel import FunnelStage
 from leadflow.domain.pipeline import Stage
 from leadflow.domain.qualification import QualificationStatus
 from leadflow.intake.sql import insert_new
+from leadflow.reports import rollups
 
 _INLINE = 500  # up to this many ids go into the query; more go into a temporary table
 _SCOPE = "_lf_fact_scope"
@@ -243,17 +244,51 @@ def lead_facts(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame
 
 
 def refresh(person_ids: Iterable[int] | None = None) -> None:
-    """Recompute the facts of these people (everyone when None) from history. The caller
-    holds the transaction: facts change together with the history they come from."""
+    """Recompute the facts of these people (everyone when None) from history, and the
+    rollups with them. The caller holds the transaction: facts change together with the
+    history they come from."""
     ids = None if person_ids is None else sorted(set(person_ids))
     if ids == []:
         return
     with _scope(ids) as scope:
         opportunities = _opportunities(scope)
         facts = lead_facts(_leads(scope), opportunities)
+        where, params = scope.on("person_id")
+        old = None if ids is None else _stored(where, params)
         with connection.cursor() as cursor:
             for model in (OpportunityFact, LeadFact):
-                where, params = scope.on("person_id")
                 cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {where}", params)
-    insert_new(OpportunityFact, opportunities)
-    insert_new(LeadFact, facts)
+        insert_new(OpportunityFact, opportunities)
+        insert_new(LeadFact, facts)
+        rollups.apply(old, _stored(where, params))
+
+
+def forget(person_ids: Iterable[int]) -> None:
+    """Take these people out of the facts and the rollups: for people about to be
+    deleted (spam), whose facts would otherwise vanish with them and leave their counts."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return
+    with _scope(ids) as scope:
+        where, params = scope.on("person_id")
+        old = _stored(where, params)
+        with connection.cursor() as cursor:
+            for model in (OpportunityFact, LeadFact):
+                cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE {where}", params)
+        rollups.apply(old, (old[0].clear(), old[1].clear()))
+
+
+def _stored(where: str, params: list[Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return rollups.stored_leads(where, params), rollups.stored_opportunities(where, params)
+
+
+def ensure_built() -> bool:
+    """Build every fact once on a database that has history but no facts yet (one from
+    before facts existed); True when it did."""
+    if (
+        LeadFact.objects.exists()
+        or not Person.objects.filter(became_lead_at__isnull=False).exists()
+    ):
+        return False
+    refresh(None)
+    return True

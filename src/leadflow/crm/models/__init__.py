@@ -1,7 +1,13 @@
 """The CRM's tables. Domain enums are the single source of choices."""
 
 from leadflow.crm.models.exports import ExportRecord
-from leadflow.crm.models.funnel import LeadFact, LeadScoreModel, OpportunityFact
+from leadflow.crm.models.funnel import (
+    FunnelDay,
+    LeadFact,
+    LeadScoreModel,
+    OpportunityFact,
+    StageDays,
+)
 from leadflow.crm.models.history import (
     ConsentChange,
     MergeRecord,
@@ -35,6 +41,7 @@ __all__ = [
     "ConsentChange",
     "Criterion",
     "ExportRecord",
+    "FunnelDay",
     "LeadFact",
     "LeadScoreModel",
     "MergeRecord",
@@ -48,6 +55,7 @@ __all__ = [
     "Segment",
     "Source",
     "StageChange",
+    "StageDays",
     "Task",
     "TemperatureTrigger",
     "TypeChangeRecord",

@@ -96,7 +96,9 @@ class OpportunityFact(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["set_on", "setter", "rep", "furthest"], name="opp_fact_funnel"),
+            models.Index(
+                fields=["set_on", "setter", "rep", "furthest", "stage"], name="opp_fact_funnel"
+            ),
             models.Index(fields=["stage", "stage_entered_at"], name="opp_fact_stage"),
         ]
 
@@ -123,3 +125,62 @@ class LeadScoreModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.algorithm} trained {self.trained_at:%Y-%m-%d %H:%M}"
+
+
+class FunnelDay(models.Model):
+    """Lead facts counted by the day they became leads and every key a lead-grained
+    report cuts by. The funnel by source, campaign and period, the share unqualified,
+    the cohorts and the plan sum these few thousand rows instead of a million facts.
+
+    Kept by `leadflow.reports.facts` as the facts change (the old facts' counts taken
+    off, the new ones added). Keys are never NULL (0 or "" for none), so an upsert finds
+    its row on both databases.
+    """
+
+    lead_on = models.DateField()
+    source_id = models.BigIntegerField(default=0)
+    campaign_id = models.BigIntegerField(default=0)
+    furthest = models.PositiveSmallIntegerField()
+    unqualified_reason = models.CharField(max_length=32, default="", blank=True)
+    # Whole months (of 30.44 days) from becoming a lead to the first win; -1: never won.
+    won_after_months = models.SmallIntegerField(default=-1)
+    leads = models.IntegerField(default=0)
+    won_value = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "lead_on",
+                    "source_id",
+                    "campaign_id",
+                    "furthest",
+                    "unqualified_reason",
+                    "won_after_months",
+                ],
+                name="funnel_day_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.leads} leads of {self.lead_on} reaching {self.furthest}"
+
+
+class StageDays(models.Model):
+    """How many units took how many days from one stage to the next, by the month they
+    entered the first: time in stage (median, p90) and the plan's lead times."""
+
+    transition = models.CharField(max_length=40)
+    start_month = models.DateField()
+    days = models.IntegerField()
+    units = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["transition", "start_month", "days"], name="stage_days_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.units} units: {self.transition} in {self.days} days"

@@ -18,13 +18,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from leadflow.crm import adapters
-from leadflow.crm.models import Appointment, Avatar, Opportunity, Person, Task
+from leadflow.crm.models import Avatar, Opportunity, Person, Task
 from leadflow.crm.models.choices import label_of
 from leadflow.domain.calendar import BusinessCalendar
 from leadflow.domain.people import PersonType
-from leadflow.domain.pipeline import CLOSED_STAGES, AppointmentOutcome, Stage
+from leadflow.domain.pipeline import CLOSED_STAGES, Stage
 from leadflow.domain.qualification import QualificationStatus, UnqualifiedReason
 from leadflow.domain.temperature import Temperature
+from leadflow.reports.show_rate import SetterShowRate, show_rate_threshold, show_rates
 
 LEADS = Q(person_type=PersonType.LEAD)
 OPEN_STAGES: tuple[Stage, ...] = tuple(s for s in Stage if s not in CLOSED_STAGES)
@@ -54,25 +55,6 @@ class TaskCounts:
     open_total: int
     due_today: int
     overdue: int
-
-
-@dataclass(frozen=True)
-class SetterShowRate:
-    """Show rate = sat ÷ set, over the setter's appointments whose outcome is known.
-
-    An appointment still to come has had no chance to show, so it is left out of both
-    sides and reported as `awaiting`. A cancellation counts as set and not sat.
-    """
-
-    setter_id: int
-    setter: str
-    set_count: int
-    sat: int
-    no_show: int
-    cancelled: int
-    awaiting: int
-    rate: Decimal | None
-    below_threshold: bool
 
 
 @dataclass(frozen=True)
@@ -182,43 +164,9 @@ def open_task_counts(today: date | None = None) -> TaskCounts:
     return TaskCounts(counts["open_total"], counts["due_today"], counts["overdue"])
 
 
-def show_rate_threshold() -> Decimal:
-    # A freshly created settings row holds the field's float default, not a Decimal.
-    return Decimal(str(adapters.business_settings().show_rate_threshold))
-
-
 def show_rate_by_setter(threshold: Decimal | None = None) -> tuple[SetterShowRate, ...]:
-    """Sat ÷ set per setter, flagged below the configured threshold (PRODUCT.md §6)."""
-    threshold = show_rate_threshold() if threshold is None else threshold
-    rows = (
-        Appointment.objects.order_by()
-        .values("setter_id", "setter__username", "setter__first_name", "setter__last_name")
-        .annotate(
-            sat=Count("id", filter=Q(outcome=AppointmentOutcome.SAT)),
-            no_show=Count("id", filter=Q(outcome=AppointmentOutcome.NO_SHOW)),
-            cancelled=Count("id", filter=Q(outcome=AppointmentOutcome.CANCELLED)),
-            awaiting=Count("id", filter=Q(outcome__isnull=True)),
-        )
-    )
-    rates = []
-    for row in rows:  # one row per setter, already counted by the database
-        set_count = row["sat"] + row["no_show"] + row["cancelled"]
-        rate = Decimal(row["sat"]) / Decimal(set_count) if set_count else None
-        name = f"{row['setter__first_name']} {row['setter__last_name']}".strip()
-        rates.append(
-            SetterShowRate(
-                setter_id=row["setter_id"],
-                setter=name or row["setter__username"],
-                set_count=set_count,
-                sat=row["sat"],
-                no_show=row["no_show"],
-                cancelled=row["cancelled"],
-                awaiting=row["awaiting"],
-                rate=rate,
-                below_threshold=rate is not None and rate < threshold,
-            )
-        )
-    return tuple(sorted(rates, key=lambda r: r.setter.lower()))
+    """Sat ÷ set per setter over all appointments, flagged below the threshold."""
+    return show_rates(threshold=threshold)
 
 
 def dashboard(today: date | None = None) -> Dashboard:

@@ -33,9 +33,11 @@ from leadflow.crm.models import (
 from leadflow.crm.models.work import CallLog
 from leadflow.domain.calls import CallOutcome
 from leadflow.domain.channels import Channel, eligibility
+from leadflow.domain.people import PersonType
 from leadflow.domain.pipeline import Stage
 from leadflow.domain.qualification import Verdict
 from leadflow.domain.temperature import Temperature
+from leadflow.scoring.service import LeadScore, score_people
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,9 @@ class PersonDetail:
     done_tasks: tuple[Task, ...]
     calls: tuple[CallLog, ...]  # newest first
     today: date  # for "overdue" next to an open task
+    # The learned lead score (issue 7), beside temperature: None when the person is not a
+    # lead or no model has been trained.
+    score: LeadScore | None = None
 
 
 def who(user: AbstractBaseUser | None) -> str:
@@ -335,6 +340,14 @@ def _timeline(
     return tuple(entry for _, entry in ordered)
 
 
+def _score(person: Person) -> LeadScore | None:
+    """Only a lead has a chance still to take; a client already took it."""
+    if person.person_type != PersonType.LEAD:
+        return None
+    scores = score_people([person.pk])
+    return None if scores is None else scores.get(person.pk)
+
+
 def person_detail(person_id: int) -> PersonDetail | None:
     person = (
         Person.objects.select_related("company", "sweet_spot", "lead_source", "first_campaign")
@@ -389,4 +402,5 @@ def person_detail(person_id: int) -> PersonDetail | None:
         ),
         calls=calls,
         today=timezone.localdate(),
+        score=_score(person),
     )

@@ -37,6 +37,7 @@ from leadflow.domain.temperature import (
     pulls_forward,
     read_temperature,
 )
+from leadflow.reports import facts
 
 
 @transaction.atomic
@@ -273,5 +274,6 @@ def delete_as_spam(*, person: Person, by: User | None) -> Campaign | None:
     if campaign is not None:
         Campaign.objects.filter(pk=campaign.pk).update(spam_count=F("spam_count") + 1)
         campaign.refresh_from_db(fields=["spam_count"])
+    facts.forget([person.pk])
     person.delete()
     return campaign

@@ -33,6 +33,7 @@ from leadflow.domain.pipeline import (
     Stage,
 )
 from leadflow.domain.qualification import QualificationStatus, UnqualifiedReason
+from leadflow.reports import facts
 
 # Tasks that only make sense while we are still trying to get a first appointment.
 PROSPECTING_TASKS = [
@@ -59,7 +60,7 @@ def _apply_move(
     if target is Stage.WON:
         opportunity.contract_value = details.contract_value
     opportunity.save()
-    return StageChange.objects.create(
+    recorded = StageChange.objects.create(
         opportunity=opportunity,
         before=change.before.value,
         after=change.after.value,
@@ -68,6 +69,8 @@ def _apply_move(
         by=by,
         at=at,
     )
+    facts.refresh([opportunity.person_id])
+    return recorded
 
 
 def _lock(opportunity: Opportunity) -> Opportunity:
@@ -129,6 +132,7 @@ def book_appointment(
         has_authority_to_buy=True,
         agreed_to_talk_to_sales=True,
     )
+    facts.refresh([person.pk])
     person.tasks.filter(kind__in=PROSPECTING_TASKS, done_at__isnull=True).update(
         done_at=at, note="closed: appointment booked"
     )
@@ -316,6 +320,7 @@ def mark_lost(
             by=by,
             at=at,
         )
+        facts.refresh([person.pk])
     return opportunity
 
 

@@ -16,6 +16,7 @@ from leadflow.domain import qualification as q
 from leadflow.domain.errors import DomainError, IllegalTransition
 from leadflow.domain.people import PersonType, Role
 from leadflow.domain.profile import Trait
+from leadflow.reports import facts
 
 
 def explanation_details(result: q.Qualification) -> dict[str, Any]:
@@ -104,6 +105,7 @@ def _store(
         by=by,
         at=at,
     )
+    facts.refresh([person.pk])
 
 
 def _open_proposals(person: Person, result: q.Qualification, at: datetime) -> None:

@@ -15,6 +15,7 @@ from leadflow.domain.people import Role
 from leadflow.intake.deals.plan import DealPlan
 from leadflow.intake.deals.team import NewUser
 from leadflow.intake.sql import insert_new, update_masked
+from leadflow.reports import facts
 
 _BATCH = 2000
 _NO_ONE = pl.lit(None, pl.Int64)
@@ -120,6 +121,7 @@ def write_plan(plan: DealPlan, *, moved_in_from: str, now: datetime) -> None:
         note=f"closed: open deal moved in from {moved_in_from}",
         now=now,
     )
+    facts.refresh(deals["person_id"].unique().to_list())
 
 
 def _details() -> pl.Expr:

@@ -1,0 +1,95 @@
+"""What every report shares: the period asked for, the cut, names for ids, one query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import polars as pl
+from django.contrib.auth.models import User
+from django.db import connection
+
+from leadflow.crm.models import Campaign, Source
+
+
+class Cut(StrEnum):
+    """How a report splits its numbers (`--by`)."""
+
+    ALL = "all"
+    SOURCE = "source"
+    CAMPAIGN = "campaign"
+    SETTER = "setter"
+    REP = "rep"
+    MONTH = "month"
+    QUARTER = "quarter"
+
+    @property
+    def is_pipeline(self) -> bool:
+        """Setters and reps exist only from the appointment on: these cuts count
+        opportunities, the others count leads."""
+        return self in (Cut.SETTER, Cut.REP)
+
+
+NONE_LABEL = "(none)"
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days from `start` to `end`, both included; an open end reaches as far as history."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.start and self.end and self.start > self.end:
+            raise ValueError(f"the period starts ({self.start}) after it ends ({self.end})")
+
+    def where(self, column: str) -> tuple[str, list[Any]]:
+        parts, params = [], []
+        if self.start:
+            parts.append(f"{column} >= %s")
+            params.append(self.start.isoformat())
+        if self.end:
+            parts.append(f"{column} <= %s")
+            params.append(self.end.isoformat())
+        return (" AND ".join(parts) or "1 = 1"), params
+
+    def describe(self) -> str:
+        if not (self.start or self.end):
+            return "all time"
+        start = self.start.isoformat() if self.start else "the beginning"
+        end = self.end.isoformat() if self.end else "today"
+        return f"{start} to {end}"
+
+
+def query(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(params))
+        rows = cursor.fetchall()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def month_of(day: pl.Expr) -> pl.Expr:
+    return day.dt.strftime("%Y-%m")
+
+
+def quarter_of(day: pl.Expr) -> pl.Expr:
+    return pl.format("{}-Q{}", day.dt.year(), day.dt.quarter())
+
+
+def names(cut: Cut, ids: Iterable[int]) -> dict[int, str]:
+    """Readable names for the ids of a source, campaign, setter or rep cut."""
+    wanted = sorted({i for i in ids if i})
+    if cut is Cut.SOURCE:
+        return dict(Source.objects.filter(pk__in=wanted).values_list("id", "name"))
+    if cut is Cut.CAMPAIGN:
+        return dict(Campaign.objects.filter(pk__in=wanted).values_list("id", "name"))
+    if cut.is_pipeline:
+        users = User.objects.filter(pk__in=wanted).values_list(
+            "id", "first_name", "last_name", "username"
+        )
+        return {pk: f"{first} {last}".strip() or username for pk, first, last, username in users}
+    return {}

@@ -1,0 +1,180 @@
+"""FunnelDay and StageDays kept in step with the facts.
+
+A refresh reads the scope's stored facts before it replaces them and again after, the
+same way both times, and applies the difference of their counts: what the old facts
+counted comes off, what the new ones count goes on. A full rebuild counts everything
+afresh. Counting from stored rows on both sides means a value read back slightly
+differently (SQLite keeps times as text) can never leave a count behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+from django.conf import settings
+from django.db import connection
+
+from leadflow.crm.models import FunnelDay, LeadFact, OpportunityFact, StageDays
+from leadflow.domain.funnel import FunnelStage
+
+DAYS_PER_MONTH = 30.436875  # a Gregorian month on average
+_DAY_KEYS = [
+    "lead_on",
+    "source_id",
+    "campaign_id",
+    "furthest",
+    "unqualified_reason",
+    "won_after_months",
+]
+_STAGE_KEYS = ["transition", "start_month", "days"]
+
+
+def transition(start: FunnelStage, end: FunnelStage) -> str:
+    return f"{start.value}>{end.value}"
+
+
+# Time in stage: from when a unit entered `start` to when it entered `end`.
+LEAD_TRANSITIONS = (
+    ("lead_at", "qualified_at", transition(FunnelStage.RAW, FunnelStage.QUALIFIED)),
+    ("qualified_at", "set_at", transition(FunnelStage.QUALIFIED, FunnelStage.APPOINTMENT_SET)),
+)
+OPPORTUNITY_TRANSITIONS = (
+    (
+        "set_at",
+        "sat_at",
+        transition(FunnelStage.APPOINTMENT_SET, FunnelStage.APPOINTMENT_SAT),
+    ),
+    ("sat_at", "proposing_at", transition(FunnelStage.APPOINTMENT_SAT, FunnelStage.PROPOSING)),
+    (
+        "proposing_at",
+        "contract_sent_at",
+        transition(FunnelStage.PROPOSING, FunnelStage.CONTRACT_SENT),
+    ),
+    ("contract_sent_at", "won_at", transition(FunnelStage.CONTRACT_SENT, FunnelStage.WON)),
+)
+
+
+def _epoch(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {column})"
+    return f"(julianday({column}) - 2440587.5) * 86400.0"
+
+
+def _read(sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def stored_leads(where: str, params: list[Any]) -> pl.DataFrame:
+    """The scope's stored lead facts, as the rollups count them."""
+    times = ("lead_at", "qualified_at", "set_at", "won_at")
+    sql = (
+        "SELECT CAST(lead_on AS TEXT), COALESCE(source_id, 0), COALESCE(campaign_id, 0), "
+        "furthest, COALESCE(unqualified_reason, ''), COALESCE(won_value, 0), "
+        + ", ".join(_epoch(t) for t in times)
+        + f" FROM {LeadFact._meta.db_table} WHERE {where}"
+    )
+    schema = {
+        "lead_on": pl.String,
+        "source_id": pl.Int64,
+        "campaign_id": pl.Int64,
+        "furthest": pl.Int64,
+        "unqualified_reason": pl.String,
+        "won_value": pl.Float64,
+        **dict.fromkeys(times, pl.Float64),
+    }
+    return _read(sql, params, schema).with_columns(pl.col("lead_on").str.to_date())
+
+
+def stored_opportunities(where: str, params: list[Any]) -> pl.DataFrame:
+    times = ("set_at", "sat_at", "proposing_at", "contract_sent_at", "closed_at")
+    sql = (
+        "SELECT stage, "
+        + ", ".join(_epoch(t) for t in times)
+        + f" FROM {OpportunityFact._meta.db_table} WHERE {where}"
+    )
+    schema = {"stage": pl.String, **dict.fromkeys(times, pl.Float64)}
+    won = pl.when(pl.col("stage") == "won").then(pl.col("closed_at"))
+    return _read(sql, params, schema).with_columns(won.alias("won_at"))
+
+
+def _months(start: str, end: str) -> pl.Expr:
+    return ((pl.col(end) - pl.col(start)) / 86_400 / DAYS_PER_MONTH).floor().cast(pl.Int64)
+
+
+def funnel_days(leads: pl.DataFrame) -> pl.DataFrame:
+    won_after = pl.when(pl.col("won_at").is_not_null()).then(_months("lead_at", "won_at"))
+    return (
+        leads.with_columns(won_after.fill_null(-1).clip(-1, 36).alias("won_after_months"))
+        .group_by(_DAY_KEYS)
+        .agg(pl.len().cast(pl.Int64).alias("leads"), pl.col("won_value").sum())
+    )
+
+
+def stage_days(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame:
+    parts = [
+        frame.filter(pl.col(start).is_not_null() & pl.col(end).is_not_null()).select(
+            pl.lit(name).alias("transition"),
+            pl.from_epoch((pl.col(start) * 1e6).cast(pl.Int64), time_unit="us")
+            .dt.replace_time_zone("UTC")
+            .dt.convert_time_zone(settings.TIME_ZONE)
+            .dt.truncate("1mo")
+            .dt.date()
+            .alias("start_month"),
+            ((pl.col(end) - pl.col(start)) / 86_400).floor().cast(pl.Int64).clip(0).alias("days"),
+        )
+        for frame, transitions in (
+            (leads, LEAD_TRANSITIONS),
+            (opportunities, OPPORTUNITY_TRANSITIONS),
+        )
+        for start, end, name in transitions
+    ]
+    return pl.concat(parts).group_by(_STAGE_KEYS).agg(pl.len().cast(pl.Int64).alias("units"))
+
+
+def _difference(new: pl.DataFrame, old: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    values = [c for c in new.columns if c not in keys]
+    negated = old.with_columns(-pl.col(c) for c in values)
+    summed = pl.concat([new, negated]).group_by(keys).agg(pl.col(c).sum() for c in values)
+    return summed.filter(pl.any_horizontal(pl.col(c) != 0 for c in values))
+
+
+def _upsert(table: str, keys: list[str], delta: pl.DataFrame) -> None:
+    if delta.is_empty():
+        return
+    values = [c for c in delta.columns if c not in keys]
+    columns = [*keys, *values]
+    quote = connection.ops.quote_name
+    marks = ", ".join(["%s"] * len(columns))
+    adds = ", ".join(f"{quote(c)} = {table}.{quote(c)} + EXCLUDED.{quote(c)}" for c in values)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) VALUES ({marks}) "
+        f"ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {adds}"
+    )
+    rows = delta.select(columns).with_columns(pl.col(pl.Date).cast(pl.String)).rows()
+    first = values[0]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+        if (delta[first] < 0).any():  # only a count taken off can reach zero
+            cursor.execute(f"DELETE FROM {table} WHERE {quote(first)} = 0")
+
+
+def apply(
+    old: tuple[pl.DataFrame, pl.DataFrame] | None, new: tuple[pl.DataFrame, pl.DataFrame]
+) -> None:
+    """Move the rollups from counting `old` (stored leads, stored opportunities) to
+    counting `new`; with no `old`, count `new` from nothing (a full rebuild)."""
+    day, stage = FunnelDay._meta.db_table, StageDays._meta.db_table
+    new_days, new_stages = funnel_days(new[0]), stage_days(*new)
+    if old is None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {day}")
+            cursor.execute(f"DELETE FROM {stage}")
+        _upsert(day, _DAY_KEYS, new_days)
+        _upsert(stage, _STAGE_KEYS, new_stages)
+        return
+    _upsert(day, _DAY_KEYS, _difference(new_days, funnel_days(old[0]), _DAY_KEYS))
+    _upsert(stage, _STAGE_KEYS, _difference(new_stages, stage_days(*old), _STAGE_KEYS))
