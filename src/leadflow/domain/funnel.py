@@ -107,29 +107,47 @@ class Conversion:
     rate: Rate
 
 
-def conversions(
-    reached: Mapping[FunnelStage, int], stages: Sequence[FunnelStage] = FUNNEL
-) -> list[Conversion]:
-    """Conversion between every ordered pair of `stages`: of those that reached the
-    first, the share that reached the second."""
+@dataclass(frozen=True)
+class Reach:
+    """How many units got how far, told apart by whether they were ever sweet spot.
+
+    The pipeline's stages follow one another, so a unit counts in every stage up to the
+    furthest it reached. Sweet spot is a tag on a qualified lead, not a step: a lead
+    booked without it never "reached" sweet spot, and the joint counts keep that true in
+    every conversion that involves it.
+    """
+
+    stopped: Mapping[tuple[FunnelStage, bool], int]
+
+    def _has(self, stage: FunnelStage, furthest: FunnelStage, sweet: bool) -> bool:
+        if stage is FunnelStage.SWEET_SPOT:
+            return sweet
+        return furthest.rank >= stage.rank
+
+    def both(self, first: FunnelStage, second: FunnelStage) -> int:
+        """Units that reached both stages."""
+        return sum(
+            n
+            for (furthest, sweet), n in self.stopped.items()
+            if self._has(first, furthest, sweet) and self._has(second, furthest, sweet)
+        )
+
+    def reached(self, stage: FunnelStage) -> int:
+        return self.both(stage, stage)
+
+    def rate(self, start: FunnelStage, end: FunnelStage) -> Rate:
+        """Of those that reached `start`, the share that reached `end`."""
+        return Rate(self.both(start, end), self.reached(start))
+
+
+def conversions(reach: Reach, stages: Sequence[FunnelStage] = FUNNEL) -> list[Conversion]:
+    """Conversion between every ordered pair of `stages`."""
     ordered = sorted(stages, key=lambda s: s.rank)
-    found: list[Conversion] = []
-    for i, start in enumerate(ordered):
-        for end in ordered[i + 1 :]:
-            found.append(
-                Conversion(start, end, Rate(min(reached[end], reached[start]), reached[start]))
-            )
-    return found
-
-
-def reached_counts(furthest: Mapping[FunnelStage, int]) -> dict[FunnelStage, int]:
-    """From how many units stopped at each stage, how many reached each stage."""
-    counts: dict[FunnelStage, int] = {}
-    running = 0
-    for stage in reversed(FUNNEL):
-        running += furthest.get(stage, 0)
-        counts[stage] = running
-    return {stage: counts[stage] for stage in FUNNEL}
+    return [
+        Conversion(start, end, reach.rate(start, end))
+        for i, start in enumerate(ordered)
+        for end in ordered[i + 1 :]
+    ]
 
 
 @dataclass(frozen=True)

@@ -214,12 +214,11 @@ def lead_facts(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame
         )
     )
     qualified_now = pl.col("status") == QualificationStatus.QUALIFIED.value
+    # Sweet spot is a tag on a qualified lead, not a step every booked lead passed: it is
+    # kept as its own flag, and `furthest` never takes its rank.
+    sweet = pl.col("sweet_spot_at").is_not_null() | (qualified_now & (pl.col("sweet_now") == 1))
     by_qualification = (
-        pl.when(
-            pl.col("sweet_spot_at").is_not_null() | (qualified_now & (pl.col("sweet_now") == 1))
-        )
-        .then(FunnelStage.SWEET_SPOT.rank)
-        .when(pl.col("qualified_at").is_not_null() | qualified_now)
+        pl.when(sweet | pl.col("qualified_at").is_not_null() | qualified_now)
         .then(FunnelStage.QUALIFIED.rank)
         .otherwise(FunnelStage.RAW.rank)
     )
@@ -232,6 +231,7 @@ def lead_facts(leads: pl.DataFrame, opportunities: pl.DataFrame) -> pl.DataFrame
         pl.max_horizontal(by_qualification, pl.col("opportunity_furthest"))
         .cast(pl.Int16)
         .alias("furthest"),
+        sweet.alias("sweet_spot"),
         pl.when(pl.col("status") == QualificationStatus.UNQUALIFIED.value)
         .then(pl.col("reason"))
         .alias("unqualified_reason"),

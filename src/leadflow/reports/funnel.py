@@ -19,8 +19,8 @@ from leadflow.domain.funnel import (
     Conversion,
     FunnelStage,
     Rate,
+    Reach,
     conversions,
-    reached_counts,
 )
 from leadflow.reports.common import NONE_LABEL, Cut, Window, month_of, names, quarter_of, query
 
@@ -30,22 +30,24 @@ class FunnelRow:
     key: str  # what the drill-down filters on: an id, "2026-03", "2026-Q1", or "" for all
     label: str
     stages: tuple[FunnelStage, ...]
-    reached: dict[FunnelStage, int]
+    reach: Reach
     won_value: float = 0.0
+
+    @property
+    def reached(self) -> dict[FunnelStage, int]:
+        return {s: self.reach.reached(s) for s in self.stages}
 
     def step(self, stage: FunnelStage) -> Rate | None:
         """From the stage before to this one; None for the first stage."""
         i = self.stages.index(stage)
-        if i == 0:
-            return None
-        return Rate(self.reached[stage], self.reached[self.stages[i - 1]])
+        return None if i == 0 else self.reach.rate(self.stages[i - 1], stage)
 
     @property
     def overall(self) -> Rate:
-        return Rate(self.reached[self.stages[-1]], self.reached[self.stages[0]])
+        return self.reach.rate(self.stages[0], self.stages[-1])
 
     def conversions(self) -> list[Conversion]:
-        return conversions(self.reached, self.stages)
+        return conversions(self.reach, self.stages)
 
 
 @dataclass(frozen=True)
@@ -80,16 +82,17 @@ def _lead_counts(cut: Cut, window: Window) -> pl.DataFrame:
         Cut.MONTH: "CAST(lead_on AS TEXT)",
         Cut.QUARTER: "CAST(lead_on AS TEXT)",
     }[cut]
-    grouped = "furthest" if cut is Cut.ALL else f"{key}, furthest"
+    grouped = "furthest, sweet_spot" if cut is Cut.ALL else f"{key}, furthest, sweet_spot"
     where, params = window.where("lead_on")
     sql = (
-        f"SELECT {key}, furthest, SUM(leads), SUM(won_value) FROM {FunnelDay._meta.db_table} "
-        f"WHERE {where} GROUP BY {grouped}"
+        f"SELECT {key}, furthest, CASE WHEN sweet_spot THEN 1 ELSE 0 END, SUM(leads), "
+        f"SUM(won_value) FROM {FunnelDay._meta.db_table} WHERE {where} GROUP BY {grouped}"
     )
     by_day = cut in (Cut.MONTH, Cut.QUARTER)
     schema = {
         "key": pl.String if by_day else pl.Int64,
         "furthest": pl.Int64,
+        "sweet": pl.Int64,
         "n": pl.Int64,
         "won_value": pl.Float64,
     }
@@ -104,10 +107,16 @@ def _pipeline_counts(cut: Cut, window: Window) -> pl.DataFrame:
     key = "setter_id" if cut is Cut.SETTER else "rep_id"
     where, params = window.where("set_on")
     sql = (
-        f"SELECT {key}, furthest, COUNT(*), SUM(CASE WHEN stage = 'won' THEN value END) "
+        f"SELECT {key}, furthest, 0, COUNT(*), SUM(CASE WHEN stage = 'won' THEN value END) "
         f"FROM {OpportunityFact._meta.db_table} WHERE {where} GROUP BY {key}, furthest"
     )
-    schema = {"key": pl.Int64, "furthest": pl.Int64, "n": pl.Int64, "won_value": pl.Float64}
+    schema = {
+        "key": pl.Int64,
+        "furthest": pl.Int64,
+        "sweet": pl.Int64,
+        "n": pl.Int64,
+        "won_value": pl.Float64,
+    }
     return query(sql, params, schema)
 
 
@@ -127,10 +136,8 @@ def _groups(counted: pl.DataFrame, cut: Cut) -> dict[tuple[str, str], pl.DataFra
 
 
 def _row(key: str, label: str, stages: tuple[FunnelStage, ...], counted: pl.DataFrame) -> FunnelRow:
-    furthest: dict[FunnelStage, int] = {}
-    for rank, n in counted.group_by("furthest").agg(pl.col("n").sum()).iter_rows():
-        stage = FUNNEL[int(rank)]
-        furthest[stage] = furthest.get(stage, 0) + int(n)
-    reached = reached_counts(furthest)
+    stopped: dict[tuple[FunnelStage, bool], int] = {}
+    for rank, sweet, n in counted.group_by("furthest", "sweet").agg(pl.col("n").sum()).iter_rows():
+        stopped[(FUNNEL[int(rank)], bool(sweet))] = int(n)
     won_value = float(counted["won_value"].fill_null(0).sum()) if counted.height else 0.0
-    return FunnelRow(key, label, stages, {s: reached[s] for s in stages}, won_value)
+    return FunnelRow(key, label, stages, Reach(stopped), won_value)

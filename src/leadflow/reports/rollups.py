@@ -24,6 +24,7 @@ _DAY_KEYS = [
     "source_id",
     "campaign_id",
     "furthest",
+    "sweet_spot",
     "unqualified_reason",
     "won_after_months",
 ]
@@ -73,7 +74,8 @@ def stored_leads(where: str, params: list[Any]) -> pl.DataFrame:
     times = ("lead_at", "qualified_at", "set_at", "won_at")
     sql = (
         "SELECT CAST(lead_on AS TEXT), COALESCE(source_id, 0), COALESCE(campaign_id, 0), "
-        "furthest, COALESCE(unqualified_reason, ''), COALESCE(won_value, 0), "
+        "furthest, CASE WHEN sweet_spot THEN 1 ELSE 0 END, COALESCE(unqualified_reason, ''), "
+        "COALESCE(won_value, 0), "
         + ", ".join(_epoch(t) for t in times)
         + f" FROM {LeadFact._meta.db_table} WHERE {where}"
     )
@@ -82,11 +84,14 @@ def stored_leads(where: str, params: list[Any]) -> pl.DataFrame:
         "source_id": pl.Int64,
         "campaign_id": pl.Int64,
         "furthest": pl.Int64,
+        "sweet_spot": pl.Int8,
         "unqualified_reason": pl.String,
         "won_value": pl.Float64,
         **dict.fromkeys(times, pl.Float64),
     }
-    return _read(sql, params, schema).with_columns(pl.col("lead_on").str.to_date())
+    return _read(sql, params, schema).with_columns(
+        pl.col("lead_on").str.to_date(), pl.col("sweet_spot").cast(pl.Boolean)
+    )
 
 
 def stored_opportunities(where: str, params: list[Any]) -> pl.DataFrame:

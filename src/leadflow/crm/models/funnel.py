@@ -35,6 +35,8 @@ class LeadFact(models.Model):
         "crm.Campaign", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     furthest = models.PositiveSmallIntegerField()
+    # Ever tagged sweet spot: a tag, not a stage every booked lead passed.
+    sweet_spot = models.BooleanField(default=False)
     # Unqualified now, and why: the share unqualified per campaign, with the reasons.
     unqualified_reason = models.CharField(
         max_length=32, choices=choices(UnqualifiedReason), null=True, blank=True
@@ -53,7 +55,14 @@ class LeadFact(models.Model):
         # index-only scan of the range asked for.
         indexes = [
             models.Index(
-                fields=["lead_on", "source", "campaign", "furthest", "unqualified_reason"],
+                fields=[
+                    "lead_on",
+                    "source",
+                    "campaign",
+                    "furthest",
+                    "sweet_spot",
+                    "unqualified_reason",
+                ],
                 name="lead_fact_funnel",
             ),
             models.Index(fields=["won_at"], name="lead_fact_won"),
@@ -141,6 +150,7 @@ class FunnelDay(models.Model):
     source_id = models.BigIntegerField(default=0)
     campaign_id = models.BigIntegerField(default=0)
     furthest = models.PositiveSmallIntegerField()
+    sweet_spot = models.BooleanField(default=False)
     unqualified_reason = models.CharField(max_length=32, default="", blank=True)
     # Whole months (of 30.44 days) from becoming a lead to the first win; -1: never won.
     won_after_months = models.SmallIntegerField(default=-1)
@@ -155,6 +165,7 @@ class FunnelDay(models.Model):
                     "source_id",
                     "campaign_id",
                     "furthest",
+                    "sweet_spot",
                     "unqualified_reason",
                     "won_after_months",
                 ],
