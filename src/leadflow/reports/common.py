@@ -65,6 +65,19 @@ class Window:
         return f"{start} to {end}"
 
 
+def epoch(sql: str) -> str:
+    """A timestamp expression as seconds since 1970 (UTC), on either database."""
+    if connection.vendor == "postgresql":
+        return f"EXTRACT(EPOCH FROM {sql})"
+    return f"(julianday({sql}) - 2440587.5) * 86400.0"
+
+
+def moment(column: str) -> pl.Expr:
+    """Epoch seconds (as `epoch` reads them) to a UTC datetime, to the microsecond."""
+    micros = (pl.col(column) * 1_000_000).round().cast(pl.Int64)
+    return pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC")
+
+
 def query(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(sql, list(params))

@@ -32,6 +32,7 @@ from leadflow.domain.pipeline import Stage
 from leadflow.domain.qualification import QualificationStatus
 from leadflow.intake.sql import insert_new
 from leadflow.reports import rollups
+from leadflow.reports.common import epoch, moment
 
 _INLINE = 500  # up to this many ids go into the query; more go into a temporary table
 _SCOPE = "_lf_fact_scope"
@@ -54,19 +55,6 @@ _ENTERED = {
     "contract_sent_at": Stage.CONTRACT_SENT,
 }
 _OPPORTUNITY_TIMES = ("set_at", "sat_at", "proposing_at", "contract_sent_at")
-
-
-def epoch(sql: str) -> str:
-    """A timestamp expression as seconds since 1970 (UTC), on either database."""
-    if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM {sql})"
-    return f"(julianday({sql}) - 2440587.5) * 86400.0"
-
-
-def moment(column: str) -> pl.Expr:
-    """Epoch seconds (as `epoch` reads them) to a UTC datetime, to the microsecond."""
-    micros = (pl.col(column) * 1_000_000).round().cast(pl.Int64)
-    return pl.from_epoch(micros, time_unit="us").dt.replace_time_zone("UTC")
 
 
 def local_day(column: str) -> pl.Expr:

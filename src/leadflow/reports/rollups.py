@@ -17,6 +17,7 @@ from django.db import connection
 
 from leadflow.crm.models import FunnelDay, LeadFact, OpportunityFact, StageDays
 from leadflow.domain.funnel import FunnelStage
+from leadflow.reports.common import epoch
 
 DAYS_PER_MONTH = 30.436875  # a Gregorian month on average
 _DAY_KEYS = [
@@ -27,6 +28,7 @@ _DAY_KEYS = [
     "sweet_spot",
     "unqualified_reason",
     "won_after_months",
+    "won_set_after_months",
 ]
 _STAGE_KEYS = ["transition", "start_month", "days"]
 
@@ -56,12 +58,6 @@ OPPORTUNITY_TRANSITIONS = (
 )
 
 
-def _epoch(column: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"EXTRACT(EPOCH FROM {column})"
-    return f"(julianday({column}) - 2440587.5) * 86400.0"
-
-
 def _read(sql: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -76,7 +72,7 @@ def stored_leads(where: str, params: list[Any]) -> pl.DataFrame:
         "SELECT CAST(lead_on AS TEXT), COALESCE(source_id, 0), COALESCE(campaign_id, 0), "
         "furthest, CASE WHEN sweet_spot THEN 1 ELSE 0 END, COALESCE(unqualified_reason, ''), "
         "COALESCE(won_value, 0), "
-        + ", ".join(_epoch(t) for t in times)
+        + ", ".join(epoch(t) for t in times)
         + f" FROM {LeadFact._meta.db_table} WHERE {where}"
     )
     schema = {
@@ -98,7 +94,7 @@ def stored_opportunities(where: str, params: list[Any]) -> pl.DataFrame:
     times = ("set_at", "sat_at", "proposing_at", "contract_sent_at", "closed_at")
     sql = (
         "SELECT stage, "
-        + ", ".join(_epoch(t) for t in times)
+        + ", ".join(epoch(t) for t in times)
         + f" FROM {OpportunityFact._meta.db_table} WHERE {where}"
     )
     schema = {"stage": pl.String, **dict.fromkeys(times, pl.Float64)}
@@ -111,9 +107,14 @@ def _months(start: str, end: str) -> pl.Expr:
 
 
 def funnel_days(leads: pl.DataFrame) -> pl.DataFrame:
-    won_after = pl.when(pl.col("won_at").is_not_null()).then(_months("lead_at", "won_at"))
+    won = pl.col("won_at").is_not_null()
+    won_after = pl.when(won).then(_months("lead_at", "won_at"))
+    set_after = pl.when(won & pl.col("set_at").is_not_null()).then(_months("lead_at", "set_at"))
     return (
-        leads.with_columns(won_after.fill_null(-1).clip(-1, 36).alias("won_after_months"))
+        leads.with_columns(
+            won_after.fill_null(-1).clip(-1, 36).alias("won_after_months"),
+            set_after.fill_null(-1).clip(-1, 36).alias("won_set_after_months"),
+        )
         .group_by(_DAY_KEYS)
         .agg(pl.len().cast(pl.Int64).alias("leads"), pl.col("won_value").sum())
     )

@@ -2,6 +2,7 @@
 
 from leadflow.crm.models.exports import ExportRecord
 from leadflow.crm.models.funnel import (
+    ForecastFit,
     FunnelDay,
     LeadFact,
     LeadScoreModel,
@@ -41,6 +42,7 @@ __all__ = [
     "ConsentChange",
     "Criterion",
     "ExportRecord",
+    "ForecastFit",
     "FunnelDay",
     "LeadFact",
     "LeadScoreModel",

@@ -154,6 +154,9 @@ class FunnelDay(models.Model):
     unqualified_reason = models.CharField(max_length=32, default="", blank=True)
     # Whole months (of 30.44 days) from becoming a lead to the first win; -1: never won.
     won_after_months = models.SmallIntegerField(default=-1)
+    # For a won lead, whole months from becoming a lead to its first appointment: until
+    # then it was in nurture, after it the pipeline forecast counts it. -1 otherwise.
+    won_set_after_months = models.SmallIntegerField(default=-1)
     leads = models.IntegerField(default=0)
     won_value = models.FloatField(default=0.0)
 
@@ -168,6 +171,7 @@ class FunnelDay(models.Model):
                     "sweet_spot",
                     "unqualified_reason",
                     "won_after_months",
+                    "won_set_after_months",
                 ],
                 name="funnel_day_key",
             )
@@ -195,3 +199,18 @@ class StageDays(models.Model):
 
     def __str__(self) -> str:
         return f"{self.units} units: {self.transition} in {self.days} days"
+
+
+class ForecastFit(models.Model):
+    """The pipeline forecast's table of win chances by stage and age in stage, fitted on
+    the opportunity facts up to `fitted_at` (issue 7). Fitting reads every opportunity's
+    history; forecasting reads the newest fit and today's open deals."""
+
+    fitted_at = models.DateTimeField(db_index=True)
+    opportunities = models.PositiveIntegerField(default=0)
+    # [[stage, age bucket, hits per horizon..., trials per horizon...], ...]
+    cells = models.JSONField(default=list)
+    average_value = models.FloatField(default=0.0)
+
+    def __str__(self) -> str:
+        return f"forecast fit of {self.fitted_at:%Y-%m-%d %H:%M}"
