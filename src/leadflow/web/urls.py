@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include("leadflow.web.control.urls")),  # Avoid list, playbook settings
     path("", include("leadflow.web.segments.urls")),  # client segments
     path("", include("leadflow.web.exports.urls")),  # channel list exports
+    path("", include("leadflow.web.reports.urls")),  # funnel, show rate, cohorts, plan
 ]
