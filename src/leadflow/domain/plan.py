@@ -132,7 +132,12 @@ def reverse_funnel(
         if step.median_days is None:
             notes.append(f"no measured time from {step.start.label} to {step.end.label}")
         else:
-            due -= timedelta(days=step.median_days)
+            try:
+                due -= timedelta(days=step.median_days)
+            except OverflowError as error:
+                raise MissingDetail(
+                    f"the deadline {goal.by} is too early for the measured time in stage"
+                ) from error
         needs.append(_need(step.start, point, sampled, tail, due, today))
     needs.reverse()
     spread = [float(np.quantile(r, 1 - tail) - np.quantile(r, tail)) / max(s.rate, 1e-9)

@@ -13,9 +13,8 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from leadflow.crm.models import FunnelDay
 from leadflow.domain.funnel import Rate
-from leadflow.reports.common import Window, query
+from leadflow.reports.common import Window, lead_cells, query
 from leadflow.reports.rollups import DAYS_PER_MONTH
 
 HORIZONS = (1, 3, 6, 12, 18)
@@ -31,10 +30,10 @@ class Cohort:
 
 def cohorts(window: Window | None = None, *, today: date) -> list[Cohort]:
     window = window or Window()
-    where, params = window.where("lead_on")
+    cells, params = lead_cells(window)
     sql = (
-        f"SELECT CAST(lead_on AS TEXT), won_after_months, SUM(leads) "
-        f"FROM {FunnelDay._meta.db_table} WHERE {where} GROUP BY lead_on, won_after_months"
+        f"SELECT CAST(lead_on AS TEXT), won_after_months, SUM(leads) FROM {cells} "
+        f"GROUP BY lead_on, won_after_months"
     )
     frame = query(sql, params, {"day": pl.String, "after": pl.Int64, "n": pl.Int64})
     months = (

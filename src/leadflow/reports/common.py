@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -63,6 +63,54 @@ class Window:
         start = self.start.isoformat() if self.start else "the beginning"
         end = self.end.isoformat() if self.end else "today"
         return f"{start} to {end}"
+
+
+_CELL_COLUMNS = (
+    "lead_on, source_id, campaign_id, furthest, sweet_spot, unqualified_reason, "
+    "won_after_months, won_set_after_months, leads, won_value"
+)
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def lead_cells(window: Window) -> tuple[str, list[Any]]:
+    """The lead cells of the window, as a derived table `cells` for a FROM clause: whole
+    months from FunnelMonth, the days before and after them from FunnelDay."""
+    from leadflow.crm.models import FunnelDay, FunnelMonth
+
+    day_table, month_table = FunnelDay._meta.db_table, FunnelMonth._meta.db_table
+    # The whole months inside the window: [first, after) by their first days.
+    first = window.start
+    if first is not None and first.day != 1:
+        first = _next_month(first)
+    after = None if window.end is None else _next_month(window.end)
+    if window.end is not None and after is not None and window.end != after - timedelta(days=1):
+        after = after.replace(day=1) - timedelta(days=1)
+        after = after.replace(day=1)
+    if first is not None and after is not None and first >= after:
+        where, params = window.where("lead_on")
+        return f"(SELECT {_CELL_COLUMNS} FROM {day_table} WHERE {where}) cells", params
+    months, month_params = [], []
+    edges, edge_params = [], []
+    if first is not None:
+        months.append("lead_on >= %s")
+        month_params.append(first.isoformat())
+        edges.append("lead_on < %s")
+        edge_params.append(first.isoformat())
+    if after is not None:
+        months.append("lead_on < %s")
+        month_params.append(after.isoformat())
+        edges.append("lead_on >= %s")
+        edge_params.append(after.isoformat())
+    in_window, window_params = window.where("lead_on")
+    edge = f"{in_window} AND ({' OR '.join(edges)})" if edges else "1 = 0"
+    sql = (
+        f"(SELECT {_CELL_COLUMNS} FROM {month_table} WHERE {' AND '.join(months) or '1 = 1'} "
+        f"UNION ALL SELECT {_CELL_COLUMNS} FROM {day_table} WHERE {edge}) cells"
+    )
+    return sql, [*month_params, *window_params, *edge_params]
 
 
 def epoch(sql: str) -> str:

@@ -9,7 +9,7 @@ was known then, forecasts, and compares with what happened after.
   won within each horizon. Fitting reads every opportunity fact, so the live forecast
   stores it (ForecastFit) and reuses the newest; `leadflow forecast --refit` refits.
 - The nurture history is by month of age: of leads not yet won that old, the share won
-  within 1, 2 and 3 months. Live, it is summed from FunnelDay.
+  within 1, 2 and 3 months. Live, it is summed from FunnelMonth.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
-from leadflow.crm.models import ForecastFit, FunnelDay, LeadFact, OpportunityFact
+from leadflow.crm.models import ForecastFit, FunnelMonth, LeadFact, OpportunityFact
 from leadflow.domain.forecast import (
     AGE_EDGES,
     HORIZONS,
@@ -207,7 +207,7 @@ def nurture(cohorts: pl.DataFrame, pool: pl.DataFrame, cut_month: int) -> list[N
 def _live_cohorts() -> pl.DataFrame:
     sql = (
         f"SELECT CAST(lead_on AS TEXT), won_after_months, won_set_after_months, SUM(leads) "
-        f"FROM {FunnelDay._meta.db_table} "
+        f"FROM {FunnelMonth._meta.db_table} "
         f"GROUP BY lead_on, won_after_months, won_set_after_months"
     )
     schema = {"day": pl.String, "after": pl.Int64, "set_after": pl.Int64, "n": pl.Int64}
@@ -221,20 +221,26 @@ def _live_cohorts() -> pl.DataFrame:
     )
 
 
-def _live_pool(cohorts: pl.DataFrame) -> pl.DataFrame:
+def _live_pool(cohorts: pl.DataFrame, open_opps: pl.DataFrame) -> pl.DataFrame:
     """Leads not yet won, by lead month, less those in an open deal (the pipeline part
-    counts those)."""
-    lead, opp = LeadFact._meta.db_table, OpportunityFact._meta.db_table
-    sql = (
-        f"SELECT CAST(l.lead_on AS TEXT), COUNT(DISTINCT o.person_id) FROM {opp} o "
-        f"JOIN {lead} l ON l.person_id = o.person_id "
-        f"WHERE o.stage NOT IN ('{_CLOSED[0]}', '{_CLOSED[1]}') GROUP BY l.lead_on"
-    )
+    counts those). The few busy people's lead days are looked up by their unique index:
+    a join from the open deals made SQLite walk every lead fact (1.9 s at 1M leads)."""
+    people = open_opps["person_id"].unique().to_list()
+    days: list[tuple[str]] = []
+    table = LeadFact._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(people), 500):
+            chunk = people[start : start + 500]
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"SELECT CAST(lead_on AS TEXT) FROM {table} WHERE person_id IN ({marks})", chunk
+            )
+            days += cursor.fetchall()
     busy = (
-        query(sql, [], {"day": pl.String, "busy": pl.Int64})
-        .select(_month_index(pl.col("day").str.to_date()).alias("month"), "busy")
+        pl.DataFrame(days, schema={"day": pl.String}, orient="row")
+        .select(_month_index(pl.col("day").str.to_date()).alias("month"))
         .group_by("month")
-        .agg(pl.col("busy").sum())
+        .agg(pl.len().cast(pl.Int64).alias("busy"))
     )
     waiting = cohorts.filter(pl.col("after") < 0).group_by("month").agg(pl.col("n").sum())
     return waiting.join(busy, on="month", how="left").select(
@@ -289,9 +295,10 @@ def forecast(*, now: datetime | None = None, confidence: float = 0.8) -> Forecas
     there is none)."""
     now = now or timezone.now()
     fit = ForecastFit.objects.order_by("-fitted_at", "-id").first() or refit(now)
-    deals = open_deals(opportunities(open_only=True), now)
+    open_opps = opportunities(open_only=True)
+    deals = open_deals(open_opps, now)
     cohorts = _live_cohorts()
-    pool = _live_pool(cohorts)
+    pool = _live_pool(cohorts, open_opps)
     local = timezone.localtime(now)
     cut_month = local.year * 12 + local.month - 1
     buckets = nurture(cohorts, pool, cut_month)

@@ -3,7 +3,8 @@ cut by source, campaign, setter, rep or period (PRODUCT.md §6).
 
 Leads are counted by the day they became leads (a cohort: they are followed to wherever
 they got, however long it took); setters and reps by the day the appointment was set.
-Lead cuts sum FunnelDay, pipeline cuts group OpportunityFact: neither reads the history.
+Lead cuts sum the lead cells (FunnelMonth and FunnelDay), pipeline cuts group
+OpportunityFact: neither reads the history.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from leadflow.crm.models import FunnelDay, OpportunityFact
+from leadflow.crm.models import OpportunityFact
 from leadflow.domain.funnel import (
     FUNNEL,
     PIPELINE,
@@ -22,7 +23,16 @@ from leadflow.domain.funnel import (
     Reach,
     conversions,
 )
-from leadflow.reports.common import NONE_LABEL, Cut, Window, month_of, names, quarter_of, query
+from leadflow.reports.common import (
+    NONE_LABEL,
+    Cut,
+    Window,
+    lead_cells,
+    month_of,
+    names,
+    quarter_of,
+    query,
+)
 
 
 @dataclass(frozen=True)
@@ -83,10 +93,10 @@ def _lead_counts(cut: Cut, window: Window) -> pl.DataFrame:
         Cut.QUARTER: "CAST(lead_on AS TEXT)",
     }[cut]
     grouped = "furthest, sweet_spot" if cut is Cut.ALL else f"{key}, furthest, sweet_spot"
-    where, params = window.where("lead_on")
+    cells, params = lead_cells(window)
     sql = (
         f"SELECT {key}, furthest, CASE WHEN sweet_spot THEN 1 ELSE 0 END, SUM(leads), "
-        f"SUM(won_value) FROM {FunnelDay._meta.db_table} WHERE {where} GROUP BY {grouped}"
+        f"SUM(won_value) FROM {cells} GROUP BY {grouped}"
     )
     by_day = cut in (Cut.MONTH, Cut.QUARTER)
     schema = {

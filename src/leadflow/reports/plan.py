@@ -14,11 +14,11 @@ from datetime import date, timedelta
 
 import polars as pl
 
-from leadflow.crm.models import FunnelDay, OpportunityFact
+from leadflow.crm.models import OpportunityFact
 from leadflow.domain.funnel import FunnelStage
 from leadflow.domain.pipeline import Stage
 from leadflow.domain.plan import PATH, DealValues, Goal, ReverseFunnel, Step, reverse_funnel
-from leadflow.reports.common import Window, query
+from leadflow.reports.common import Window, lead_cells, query
 from leadflow.reports.stages import median_days, time_in_stage
 
 DEFAULT_MATURITY_DAYS = 90
@@ -40,17 +40,15 @@ def default_rates_window(today: date) -> Window:
 def steps(rates: RatesFrom) -> list[Step]:
     """Each step of the path: of the leads that reached its start, how many reached its
     end, with the median days it took."""
-    where, params = rates.window.where("lead_on")
+    cells, params = lead_cells(rates.window)
+    where = "1 = 1"
     if rates.source_id is not None:
         where += " AND source_id = %s"
         params.append(rates.source_id)
     if rates.campaign_id is not None:
         where += " AND campaign_id = %s"
         params.append(rates.campaign_id)
-    sql = (
-        f"SELECT furthest, SUM(leads) FROM {FunnelDay._meta.db_table} WHERE {where} "
-        f"GROUP BY furthest"
-    )
+    sql = f"SELECT furthest, SUM(leads) FROM {cells} WHERE {where} GROUP BY furthest"
     frame = query(sql, params, {"furthest": pl.Int64, "n": pl.Int64})
     stopped = {int(rank): int(n) for rank, n in frame.iter_rows()}
 

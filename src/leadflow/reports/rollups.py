@@ -15,7 +15,7 @@ import polars as pl
 from django.conf import settings
 from django.db import connection
 
-from leadflow.crm.models import FunnelDay, LeadFact, OpportunityFact, StageDays
+from leadflow.crm.models import FunnelDay, FunnelMonth, LeadFact, OpportunityFact, StageDays
 from leadflow.domain.funnel import FunnelStage
 from leadflow.reports.common import epoch
 
@@ -173,14 +173,28 @@ def apply(
 ) -> None:
     """Move the rollups from counting `old` (stored leads, stored opportunities) to
     counting `new`; with no `old`, count `new` from nothing (a full rebuild)."""
-    day, stage = FunnelDay._meta.db_table, StageDays._meta.db_table
+    day, month = FunnelDay._meta.db_table, FunnelMonth._meta.db_table
+    stage = StageDays._meta.db_table
     new_days, new_stages = funnel_days(new[0]), stage_days(*new)
     if old is None:
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {day}")
-            cursor.execute(f"DELETE FROM {stage}")
+            for table in (day, month, stage):
+                cursor.execute(f"DELETE FROM {table}")
         _upsert(day, _DAY_KEYS, new_days)
+        _upsert(month, _DAY_KEYS, by_month(new_days))
         _upsert(stage, _STAGE_KEYS, new_stages)
         return
-    _upsert(day, _DAY_KEYS, _difference(new_days, funnel_days(old[0]), _DAY_KEYS))
+    days = _difference(new_days, funnel_days(old[0]), _DAY_KEYS)
+    _upsert(day, _DAY_KEYS, days)
+    _upsert(month, _DAY_KEYS, by_month(days))
     _upsert(stage, _STAGE_KEYS, _difference(new_stages, stage_days(*old), _STAGE_KEYS))
+
+
+def by_month(days: pl.DataFrame) -> pl.DataFrame:
+    """Day cells (or their changes) summed into month cells."""
+    summed = (
+        days.with_columns(pl.col("lead_on").dt.truncate("1mo"))
+        .group_by(_DAY_KEYS)
+        .agg(pl.col("leads").sum(), pl.col("won_value").sum())
+    )
+    return summed.filter((pl.col("leads") != 0) | (pl.col("won_value") != 0))

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from leadflow.crm.models import FunnelDay
 from leadflow.domain.funnel import Rate
 from leadflow.domain.qualification import UnqualifiedReason
-from leadflow.reports.common import NONE_LABEL, Cut, Window, names, query
+from leadflow.reports.common import NONE_LABEL, Cut, Window, lead_cells, names, query
 
 
 @dataclass(frozen=True)
@@ -27,10 +26,9 @@ class SourceRow:
 def lead_sources(window: Window | None = None) -> list[SourceRow]:
     """One row per source and campaign, biggest first."""
     window = window or Window()
-    where, params = window.where("lead_on")
+    cells, params = lead_cells(window)
     sql = (
-        f"SELECT source_id, campaign_id, unqualified_reason, SUM(leads) "
-        f"FROM {FunnelDay._meta.db_table} WHERE {where} "
+        f"SELECT source_id, campaign_id, unqualified_reason, SUM(leads) FROM {cells} "
         f"GROUP BY source_id, campaign_id, unqualified_reason"
     )
     schema = {"source": pl.Int64, "campaign": pl.Int64, "reason": pl.String, "n": pl.Int64}

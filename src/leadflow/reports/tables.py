@@ -77,12 +77,15 @@ def funnel_table(report: FunnelReport) -> Table:
 
 
 def conversions_table(report: FunnelReport) -> Table:
-    """Every ordered pair of stages, for the whole period."""
+    """Every ordered pair of stages, for each group of the cut and for all."""
     rows = [
-        [c.start.label, c.end.label, c.rate.hits, c.rate.trials, _share(c.rate), *_bounds(c.rate)]
-        for c in report.total.conversions()
-    ]
-    columns = ["from", "to", "reached both", "reached from", "conversion", "low", "high"]
+        [row.label, c.start.label, c.end.label, c.rate.hits, c.rate.trials, _share(c.rate),
+         *_bounds(c.rate)]
+        for row in [*report.rows, report.total]
+        for c in row.conversions()
+    ]  # fmt: skip
+    columns = [report.cut.value, "from", "to", "reached both", "reached from", "conversion",
+               "low", "high"]  # fmt: skip
     title = f"Conversion between stages ({report.window.describe()})"
     return Table(title, columns, rows, ("conversion", "low", "high"))
 

@@ -4,6 +4,7 @@ from leadflow.crm.models.exports import ExportRecord
 from leadflow.crm.models.funnel import (
     ForecastFit,
     FunnelDay,
+    FunnelMonth,
     LeadFact,
     LeadScoreModel,
     OpportunityFact,
@@ -44,6 +45,7 @@ __all__ = [
     "ExportRecord",
     "ForecastFit",
     "FunnelDay",
+    "FunnelMonth",
     "LeadFact",
     "LeadScoreModel",
     "MergeRecord",

