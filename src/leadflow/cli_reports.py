@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -224,6 +224,9 @@ def forecast_command(
     backtest: Annotated[bool, typer.Option(help="cut history at past dates and score")] = False,
     cuts: Annotated[int, typer.Option(help="how many monthly cuts the backtest makes")] = 12,
     refit: Annotated[bool, typer.Option(help="refit the win table on all history first")] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="backtest as if today were this day")
+    ] = None,
     fmt: Format = "table",
     chart: ChartFile = None,
     out: Out = None,
@@ -235,8 +238,14 @@ def forecast_command(
     from leadflow.reports import tables
 
     _migrate()
+    if as_of and not backtest:
+        raise typer.BadParameter(
+            "only a backtest can be made as of another day", param_hint="--as-of"
+        )
     if backtest:
-        points, summary = forecasting.backtest(cuts=cuts)
+        day = _day(as_of, "--as-of")
+        now = None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
+        points, summary = forecasting.backtest(cuts=cuts, now=now)
         _emit(tables.backtest_table(points, summary), fmt, out)
         return
     if refit:

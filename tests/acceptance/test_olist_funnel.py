@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from tests.acceptance.conftest import Run, leadflow, query, scalar, shared_data
@@ -190,3 +191,91 @@ def test_a_second_run_changes_nothing(olist: Olist) -> None:
     assert "created" not in olist.people_again.outcomes
     assert olist.won_again.outcomes == Counter(duplicate=842)
     assert olist.sizes_again == olist.sizes
+
+
+# --- the numbers on the real funnel (issue 7), against a plain polars computation -------
+
+
+def _report(olist: Olist, *args: str) -> list[dict[str, object]]:
+    import json
+    import subprocess
+
+    from tests.e2e.test_demo_command import LEADFLOW, _env
+
+    done = subprocess.run(
+        [*LEADFLOW, *args, "--format", "json"],
+        env=_env(olist.data),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    rows: list[dict[str, object]] = json.loads(done.stdout)["rows"]
+    return rows
+
+
+def _frames(olist: Olist) -> tuple[pl.DataFrame, pl.DataFrame]:
+    mqls = pl.DataFrame(olist.mqls).select(
+        "mql_id",
+        pl.col("first_contact_date").str.to_datetime("%Y-%m-%d", time_zone="UTC").alias("lead_at"),
+        pl.when(pl.col("origin") == "").then(pl.lit("olist")).otherwise("origin").alias("source"),
+    )
+    deals = pl.DataFrame(olist.deals).select(
+        "mql_id",
+        pl.col("won_date").str.to_datetime("%Y-%m-%d %H:%M:%S", time_zone="UTC").alias("won_at"),
+    )
+    return mqls, mqls.join(deals, on="mql_id")
+
+
+def test_the_funnel_by_source_counts_olists_leads_and_wins(olist: Olist) -> None:
+
+    mqls, won = _frames(olist)
+    rows = _report(olist, "report", "funnel", "--by", "source")
+    reached = {(r["source"], r["stage"]): r["reached"] for r in rows}
+    raw = dict(mqls.group_by("source").len().iter_rows())
+    wins = dict(won.group_by("source").len().iter_rows())
+    # Sources are matched without case, as intake reads them.
+    for source, n in raw.items():
+        label = next(lbl for lbl, stage in reached if str(lbl).casefold() == source.casefold())
+        assert reached[(label, "Raw leads")] == n, source
+        assert reached[(label, "Won")] == wins.get(source, 0), source
+    assert reached[("All", "Raw leads")] == 8000
+    assert reached[("All", "Won")] == 842
+
+
+def test_olists_cohorts_match_a_plain_count_of_wins_within_each_horizon(olist: Olist) -> None:
+
+    mqls, won = _frames(olist)
+    months = (pl.col("won_at") - pl.col("lead_at")).dt.total_seconds() / 86_400 / 30.436875
+    expected = won.with_columns(
+        pl.col("lead_at").dt.strftime("%Y-%m").alias("cohort"),
+        months.floor().clip(0).cast(pl.Int64).alias("after"),
+    )
+    sizes = dict(mqls.group_by(pl.col("lead_at").dt.strftime("%Y-%m")).len().iter_rows())
+    for row in _report(olist, "report", "cohorts"):
+        cohort = str(row["cohort"])
+        assert row["leads"] == sizes[cohort]
+        mine = expected.filter(pl.col("cohort") == cohort)
+        for horizon in (1, 3, 6, 12):
+            share = row[f"won within {horizon} mo"]
+            hits = mine.filter(pl.col("after") < horizon).height
+            assert share == pytest.approx(round(hits / sizes[cohort], 4)), (cohort, horizon)
+
+
+def test_the_forecast_backtest_on_olist_counts_the_wins_that_followed(olist: Olist) -> None:
+    """Olist kept only won deals, so every win was a lead in nurture at the cut: the
+    backtest's actuals must be exactly the wins of leads that had arrived by then."""
+    from datetime import UTC, datetime, timedelta
+
+    _, won = _frames(olist)
+    rows = _report(olist, "forecast", "--backtest", "--as-of", "2018-12-31")
+    points = [r for r in rows if not str(r["as of"]).startswith("all")]
+    assert len(points) == 12 * 3
+    for r in points:
+        cut = datetime.fromisoformat(str(r["as of"])).replace(tzinfo=UTC)
+        end = cut + timedelta(days=int(str(r["days"])))
+        actual = won.filter(
+            (pl.col("lead_at") < cut) & (pl.col("won_at") > cut) & (pl.col("won_at") <= end)
+        ).height
+        assert r["actual"] == actual, r
+        assert float(str(r["low"])) <= float(str(r["forecast"])) <= float(str(r["high"]))

@@ -429,3 +429,31 @@ def test_demo_same_seed_plans_the_same_world() -> None:
 
     assert fingerprint(3) == fingerprint(3)
     assert fingerprint(3) != fingerprint(4)
+
+
+def test_demo_funnel_facts_equal_a_rebuild_from_its_history(demo: DemoResult) -> None:
+    from tests.reports.test_facts import assert_same_as_a_rebuild
+
+    assert_same_as_a_rebuild()
+
+
+def test_demo_thirty_percent_setter_is_flagged_by_the_show_rate_report(demo: DemoResult) -> None:
+    from leadflow.reports.show_rate import show_rates
+
+    flagged = [r for r in show_rates() if r.below_threshold]
+    assert len(flagged) == 1
+    assert 0.2 <= flagged[0].verdict.rate.value <= 0.4  # type: ignore[operator]
+    assert "below 50%" in flagged[0].verdict.why
+
+
+def test_demo_forecast_backtest_is_close_to_what_happened(demo: DemoResult) -> None:
+    """Cut the demo's history at past months, forecast, compare: the 80% ranges hold what
+    followed at least half the time, and the error is well under what followed."""
+    from leadflow.reports.forecast import backtest
+
+    points, summary = backtest(cuts=6, now=NOW)
+    assert len(points) == 6 * 3
+    assert sum(s.coverage for s in summary) / len(summary) >= 0.5, summary
+    for s in summary:
+        assert s.mean_actual > 0
+        assert s.mean_absolute_error < 0.5 * s.mean_actual, summary

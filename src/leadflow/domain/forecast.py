@@ -50,8 +50,8 @@ class Tally:
     """Deals (or leads) seen in a state, and how many were won within each horizon.
     `trials[i]` counts only those whose horizon `i` had fully passed when seen."""
 
-    hits: tuple[int, ...]
-    trials: tuple[int, ...]
+    hits: tuple[float, ...]
+    trials: tuple[float, ...]
 
     def rate(self, horizon: int) -> float | None:
         t = self.trials[horizon]

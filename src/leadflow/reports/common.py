@@ -67,7 +67,7 @@ class Window:
 
 _CELL_COLUMNS = (
     "lead_on, source_id, campaign_id, furthest, sweet_spot, unqualified_reason, "
-    "won_after_months, won_set_after_months, leads, won_value"
+    "won_after_months, won_in_month, won_set_in_month, leads, won_value"
 )
 
 

@@ -48,9 +48,10 @@ class FunnelRow:
         return {s: self.reach.reached(s) for s in self.stages}
 
     def step(self, stage: FunnelStage) -> Rate | None:
-        """From the stage before to this one; None for the first stage."""
-        i = self.stages.index(stage)
-        return None if i == 0 else self.reach.rate(self.stages[i - 1], stage)
+        """From the stage before to this one; None for the first stage. Sweet spot is a
+        tag on qualified leads, so the stage after it steps from Qualified, not from it."""
+        before = [s for s in self.stages if s.rank < stage.rank and s is not FunnelStage.SWEET_SPOT]
+        return self.reach.rate(before[-1], stage) if before else None
 
     @property
     def overall(self) -> Rate:

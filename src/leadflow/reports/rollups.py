@@ -28,7 +28,8 @@ _DAY_KEYS = [
     "sweet_spot",
     "unqualified_reason",
     "won_after_months",
-    "won_set_after_months",
+    "won_in_month",
+    "won_set_in_month",
 ]
 _STAGE_KEYS = ["transition", "start_month", "days"]
 
@@ -106,14 +107,32 @@ def _months(start: str, end: str) -> pl.Expr:
     return ((pl.col(end) - pl.col(start)) / 86_400 / DAYS_PER_MONTH).floor().cast(pl.Int64)
 
 
+def month_index(day: pl.Expr) -> pl.Expr:
+    """Months since year 0: subtracting two gives calendar months between them."""
+    return day.dt.year().cast(pl.Int64) * 12 + day.dt.month().cast(pl.Int64) - 1
+
+
+def _calendar_months(end: str) -> pl.Expr:
+    """Calendar months from the lead's (local) month to the (local) month of `end`."""
+    local = (
+        pl.from_epoch((pl.col(end) * 1e6).cast(pl.Int64), time_unit="us")
+        .dt.replace_time_zone("UTC")
+        .dt.convert_time_zone(settings.TIME_ZONE)
+    )
+    return month_index(local) - month_index(pl.col("lead_on"))
+
+
 def funnel_days(leads: pl.DataFrame) -> pl.DataFrame:
     won = pl.col("won_at").is_not_null()
     won_after = pl.when(won).then(_months("lead_at", "won_at"))
-    set_after = pl.when(won & pl.col("set_at").is_not_null()).then(_months("lead_at", "set_at"))
+    won_in = pl.when(won).then(_calendar_months("won_at"))
+    set_in = pl.when(won & pl.col("set_at").is_not_null()).then(_calendar_months("set_at"))
     return (
         leads.with_columns(
-            won_after.fill_null(-1).clip(-1, 36).alias("won_after_months"),
-            set_after.fill_null(-1).clip(-1, 36).alias("won_set_after_months"),
+            # A win dated before the lead (a moved-in deal) still counts, in month 0.
+            won_after.clip(0, 36).fill_null(-1).alias("won_after_months"),
+            won_in.clip(0, 36).fill_null(-1).alias("won_in_month"),
+            set_in.clip(0, 36).fill_null(-1).alias("won_set_in_month"),
         )
         .group_by(_DAY_KEYS)
         .agg(pl.len().cast(pl.Int64).alias("leads"), pl.col("won_value").sum())

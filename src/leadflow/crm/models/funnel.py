@@ -144,7 +144,8 @@ _CELL_KEYS = [
     "sweet_spot",
     "unqualified_reason",
     "won_after_months",
-    "won_set_after_months",
+    "won_in_month",
+    "won_set_in_month",
 ]
 
 
@@ -166,9 +167,12 @@ class _LeadCells(models.Model):
     unqualified_reason = models.CharField(max_length=32, default="", blank=True)
     # Whole months (of 30.44 days) from becoming a lead to the first win; -1: never won.
     won_after_months = models.SmallIntegerField(default=-1)
-    # For a won lead, whole months from becoming a lead to its first appointment: until
-    # then it was in nurture, after it the pipeline forecast counts it. -1 otherwise.
-    won_set_after_months = models.SmallIntegerField(default=-1)
+    # The same by the calendar, for the forecast's nurture pool, which ages leads by the
+    # month they arrived: how many months after the lead's month came the month of the
+    # first win, and (for a won lead) the month of its first appointment; until then it
+    # was in nurture, after it the pipeline forecast counts it. -1: never.
+    won_in_month = models.SmallIntegerField(default=-1)
+    won_set_in_month = models.SmallIntegerField(default=-1)
     leads = models.IntegerField(default=0)
     won_value = models.FloatField(default=0.0)
 
