@@ -262,3 +262,16 @@ def forecast_command(
         from leadflow.reports.charts import forecast_chart
 
         _draw(forecast_chart(result), chart)
+
+
+@app.command("nightly")
+def nightly_command() -> None:
+    """The nightly jobs: refit the forecast's win table and retrain the lead score."""
+    _setup_django()
+    from leadflow.jobs import NIGHTLY
+
+    _migrate()
+    for job in NIGHTLY:
+        result = job.enqueue()
+        outcome = result.return_value if result.is_finished else result.status
+        console.print(f"{job.name}: {outcome}")

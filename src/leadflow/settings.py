@@ -26,9 +26,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
     "leadflow.crm",
     "leadflow.web",
 ]
+
+# Background jobs through Django's tasks API (the django-tasks backport of Django 6's
+# django.tasks). The embedded default runs each job in the process that enqueues it.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
