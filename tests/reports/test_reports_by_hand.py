@@ -189,8 +189,11 @@ def test_nurture_chances_leave_out_ages_a_lead_spent_in_a_deal() -> None:
     assert bucket.age_months == 2
     assert bucket.leads == 50
     # At age 2: alive are the 8 and the lead booked in month 2 (the one booked in month 0
-    # was in its deal): one won of nine within a month.
-    assert (bucket.history.hits[0], bucket.history.trials[0]) == (1, 9)
+    # was in its deal): one won of nine within a month. The cohort's window ended 9 months
+    # before the cut, three half-lives, so each of its leads weighs 1/8.
+    weight = 0.5 ** (9 / forecast.NURTURE_HALF_LIFE_MONTHS)
+    assert bucket.history.hits[0] == pytest.approx(1 * weight)
+    assert bucket.history.trials[0] == pytest.approx(9 * weight)
 
 
 def test_the_live_forecast_counts_todays_open_deals(world: World) -> None:
