@@ -16,12 +16,12 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from _runner import child_env, fresh_postgres, spawn
 
 PG_NAME = "leadflow_export_bench"  # never the `test` database
 
@@ -90,32 +90,13 @@ def _baseline(out: Path) -> float:
     return (time.perf_counter() - started) * 1000
 
 
-def _spawn(task: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", json.dumps(task)],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"the {task['task']} step failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADFLOW_")}
-    env["LEADFLOW_DATA_DIR"] = str(data_dir)
-    if database_url:
-        env["LEADFLOW_DATABASE_URL"] = database_url
-    return env
-
-
 def bench(label: str, env: dict[str, str], work: Path, args: argparse.Namespace) -> None:
-    built = _spawn({"task": "build", "people": args.people}, env)
+    built = spawn(__file__, {"task": "build", "people": args.people}, env)
     rows = ", ".join(f"{k} {v:,}" for k, v in built["rows"].items())
     print(f"{label:<9}world built in {built['seconds']:.1f} s: {rows}", flush=True)
     files = work / f"files-{label}"
     files.mkdir(exist_ok=True)
-    timings = _spawn({"task": "export", "runs": args.runs, "dir": str(files)}, env)
+    timings = spawn(__file__, {"task": "export", "runs": args.runs, "dir": str(files)}, env)
     base = timings.pop("baseline")["ms"]
     print(f"{label:<9}{'baseline':<16} median {statistics.median(base):>7,.0f} ms "
           f"(runs: {', '.join(f'{ms:,.0f}' for ms in base)}): 1M names and addresses "
@@ -148,18 +129,10 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs; {args.people:,} people; {args.runs} runs per channel")
     try:
         if not args.no_sqlite:
-            bench("sqlite", _env(work, None), work, args)
+            bench("sqlite", child_env(work), work, args)
         if args.postgres:
-            import psycopg
-
-            server = args.postgres_server.rstrip("/")
-            with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-                admin.execute(f"CREATE DATABASE {PG_NAME}")
-                try:
-                    bench("postgres", _env(work / "pg", f"{server}/{PG_NAME}"), work, args)
-                finally:
-                    admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+            with fresh_postgres(args.postgres_server, PG_NAME) as url:
+                bench("postgres", child_env(work / "pg", url), work, args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("(target: 1M people considered in ≤ 3 s on SQLite, ≤ 2 s on PostgreSQL)")

@@ -38,6 +38,7 @@ from urllib.parse import quote_plus
 import _import_data as data
 import _pages_data as pages
 import httpx
+from _runner import child_env, fresh_postgres
 
 PG_NAME = "leadflow_pages_bench"  # never the `test` database
 TARGET_MS = 200.0
@@ -153,14 +154,6 @@ def _urls(samples: dict[str, Any]) -> dict[str, str | None]:
 
 
 # --- in the parent: serve and time ---------------------------------------------------
-
-
-def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADFLOW_")}
-    env["LEADFLOW_DATA_DIR"] = str(data_dir)
-    if database_url:
-        env["LEADFLOW_DATABASE_URL"] = database_url
-    return env
 
 
 def _child(task: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
@@ -357,20 +350,12 @@ def run(work: Path, args: argparse.Namespace) -> tuple[list[dict[str, Any]], lis
     labels = []
     if not args.no_sqlite:
         labels.append("sqlite")
-        results += bench_one("sqlite", _env(work, None), work, args)
+        results += bench_one("sqlite", child_env(work), work, args)
     if args.postgres:
-        import psycopg
-
-        server = args.postgres_server.rstrip("/")
-        with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {PG_NAME}")
-            try:
-                labels.append("postgres")
-                env = _env(work / "pg", f"{server}/{PG_NAME}")
-                results += bench_one("postgres", env, work, args)
-            finally:
-                admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        with fresh_postgres(args.postgres_server, PG_NAME) as url:
+            labels.append("postgres")
+            env = child_env(work / "pg", url)
+            results += bench_one("postgres", env, work, args)
     return results, labels
 
 

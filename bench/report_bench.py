@@ -19,14 +19,15 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
+
+from _runner import child_env, fresh_postgres, spawn
 
 PG_NAME = "leadflow_report_bench"  # never the `test` database
 
@@ -114,7 +115,7 @@ def _reports() -> dict[str, Callable[[], Any]]:
     goal = Goal(by=date(today.year + 1, 6, 30), new_clients=200)
     found: dict[str, Callable[[], Any]] = {"baseline GROUP BY over history": _baseline}
     for cut in Cut:
-        found[f"funnel --by {cut.value}"] = lambda cut=cut: funnel.funnel(cut)
+        found[f"funnel --by {cut.value}"] = partial(funnel.funnel, cut)
     found |= {
         "show-rate": show_rate.show_rates,
         "contracts": show_rate.contract_close,
@@ -149,33 +150,15 @@ def _child(task: dict[str, Any]) -> dict[str, Any]:
     return timings
 
 
-def _spawn(task: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", json.dumps(task)],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise SystemExit(f"the {task['task']} step failed:\n{done.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _env(data_dir: Path, database_url: str | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADFLOW_")}
-    env["LEADFLOW_DATA_DIR"] = str(data_dir)
-    env["PYTHONPATH"] = str(Path(__file__).parent)
-    if database_url:
-        env["LEADFLOW_DATABASE_URL"] = database_url
-    return env
-
-
 def bench(label: str, env: dict[str, str], args: argparse.Namespace) -> None:
-    built = _spawn({"task": "build", "leads": args.leads, "opportunities": args.opportunities}, env)
+    built = spawn(
+        __file__, {"task": "build", "leads": args.leads, "opportunities": args.opportunities}, env
+    )
     rows = ", ".join(f"{k} {v:,}" for k, v in built["rows"].items())
     print(f"{label:<9}world: {rows}; generated {built['generated']:.1f} s, written "
           f"{built['written']:.1f} s, facts rebuilt from history in {built['rebuilt']:.1f} s",
           flush=True)  # fmt: skip
-    timings = _spawn({"task": "reports", "runs": args.runs}, env)
+    timings = spawn(__file__, {"task": "reports", "runs": args.runs}, env)
     for name, times in timings.items():
         runs = ", ".join(f"{ms:,.0f}" for ms in times)
         print(f"{label:<9}{name:<32} median {statistics.median(times):>8,.1f} ms (runs: {runs})",
@@ -202,18 +185,10 @@ def main() -> None:
           f"opportunities; {args.runs} runs per report")  # fmt: skip
     try:
         if not args.no_sqlite:
-            bench("sqlite", _env(work, None), args)
+            bench("sqlite", child_env(work), args)
         if args.postgres:
-            import psycopg
-
-            server = args.postgres_server.rstrip("/")
-            with psycopg.connect(f"{server}/postgres", autocommit=True) as admin:
-                admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-                admin.execute(f"CREATE DATABASE {PG_NAME}")
-                try:
-                    bench("postgres", _env(work / "pg", f"{server}/{PG_NAME}"), args)
-                finally:
-                    admin.execute(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+            with fresh_postgres(args.postgres_server, PG_NAME) as url:
+                bench("postgres", child_env(work / "pg", url), args)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("(target: every report ≤ 300 ms, the plan ≤ 100 ms, on both databases)")

@@ -236,6 +236,7 @@ def forecast_command(
     _setup_django()
     from leadflow.reports import forecast as forecasting
     from leadflow.reports import tables
+    from leadflow.reports.backtest import backtest as backtest_of
 
     _migrate()
     if as_of and not backtest:
@@ -245,7 +246,7 @@ def forecast_command(
     if backtest:
         day = _day(as_of, "--as-of")
         now = None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC)
-        points, summary = forecasting.backtest(cuts=cuts, now=now)
+        points, summary = backtest_of(cuts=cuts, now=now)
         _emit(tables.backtest_table(points, summary), fmt, out)
         return
     if refit:

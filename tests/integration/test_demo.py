@@ -449,7 +449,7 @@ def test_demo_thirty_percent_setter_is_flagged_by_the_show_rate_report(demo: Dem
 def test_demo_forecast_backtest_is_close_to_what_happened(demo: DemoResult) -> None:
     """Cut the demo's history at past months, forecast, compare: the 80% ranges hold what
     followed at least half the time, and the error is well under what followed."""
-    from leadflow.reports.forecast import backtest
+    from leadflow.reports.backtest import backtest
 
     points, summary = backtest(cuts=6, now=NOW)
     assert len(points) == 6 * 3

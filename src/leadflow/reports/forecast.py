@@ -1,8 +1,8 @@
-"""The pipeline forecast from the facts, and its backtest.
+"""The pipeline forecast from the facts.
 
 Everything is computed "as of" a moment, from frames of opportunity and lead facts:
-the live forecast is as of now, and the backtest cuts history at past dates, fits on what
-was known then, forecasts, and compares with what happened after.
+the live forecast is as of now; the backtest (leadflow.reports.backtest) cuts history at
+past dates and reuses these pieces with only what was known then.
 
 - The win table (leadflow.domain.forecast.WinTable) comes from snapshots of every deal
   every 14 days of its open life: its stage and days in stage then, and whether it was
@@ -15,10 +15,9 @@ was known then, forecasts, and compares with what happened after.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 
 import polars as pl
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -26,15 +25,12 @@ from leadflow.crm.models import ForecastFit, FunnelMonth, LeadFact, OpportunityF
 from leadflow.domain.forecast import (
     AGE_EDGES,
     HORIZONS,
-    BacktestPoint,
-    BacktestSummary,
     NurtureBucket,
     OpenDeal,
     Outlook,
     Tally,
     WinTable,
     outlook,
-    summarise,
 )
 from leadflow.domain.funnel import FUNNEL, FunnelStage
 from leadflow.domain.pipeline import Stage
@@ -313,102 +309,3 @@ def forecast(*, now: datetime | None = None, confidence: float = 0.8) -> Forecas
         deals, _table(fit), buckets, average_value=fit.average_value, confidence=confidence
     )
     return Forecast(now, fit.fitted_at, len(deals), sum(b.leads for b in buckets), outlooks)
-
-
-# --- the backtest -----------------------------------------------------------------------
-
-
-def lead_frame() -> pl.DataFrame:
-    """Every lead fact: when it became a lead, its first appointment and first win."""
-    sql = (
-        f"SELECT person_id, CAST(lead_on AS TEXT), {epoch('lead_at')}, {epoch('set_at')}, "
-        f"{epoch('won_at')} FROM {LeadFact._meta.db_table}"
-    )
-    schema = {
-        "person_id": pl.Int64,
-        "day": pl.String,
-        "lead_at": pl.Float64,
-        "set_at": pl.Float64,
-        "won_at": pl.Float64,
-    }
-    return query(sql, [], schema).select(
-        "person_id",
-        month_index(pl.col("day").str.to_date()).alias("month"),
-        pl.col("day").str.to_date().alias("lead_on"),
-        *(moment(c).alias(c) for c in ("lead_at", "set_at", "won_at")),
-    )
-
-
-def _months_since_lead(column: str) -> pl.Expr:
-    """Calendar months from the lead's month to the month of `column` (as FunnelMonth's
-    won_in_month and won_set_in_month count them)."""
-    local = pl.col(column).dt.convert_time_zone(settings.TIME_ZONE)
-    return (month_index(local) - pl.col("month")).clip(0, MAX_AGE_MONTHS)
-
-
-def backtest(
-    *, cuts: int = 12, now: datetime | None = None, confidence: float = 0.8
-) -> tuple[list[BacktestPoint], list[BacktestSummary]]:
-    """Cut history at the first of each of the last `cuts` months whose longest horizon
-    has passed; at each, fit and forecast with only what was known then, and count the
-    wins that followed."""
-    now = now or timezone.now()
-    opps, leads = opportunities(), lead_frame()
-    last = (now - timedelta(days=max(HORIZONS))).date().replace(day=1)
-    dates = []
-    month = last
-    for _ in range(cuts):
-        dates.append(month)
-        month = (month - timedelta(days=1)).replace(day=1)
-    points: list[BacktestPoint] = []
-    for day in sorted(dates):
-        points += _cut(day, opps, leads, confidence)
-    return points, summarise(points)
-
-
-def _cut(
-    day: date, opps: pl.DataFrame, leads: pl.DataFrame, confidence: float
-) -> list[BacktestPoint]:
-    """Forecast as of midnight UTC starting `day`, knowing only what happened before."""
-    cut = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    at = pl.lit(cut).dt.cast_time_unit("us")
-    known_leads = leads.filter(pl.col("lead_at") < at)
-    if known_leads.is_empty():
-        return []
-    won_by_cut = pl.col("won_at").is_not_null() & (pl.col("won_at") <= at)
-    cohorts = (
-        known_leads.with_columns(
-            pl.when(won_by_cut).then(_months_since_lead("won_at")).otherwise(-1).alias("after"),
-            pl.when(won_by_cut & pl.col("set_at").is_not_null())
-            .then(_months_since_lead("set_at"))
-            .otherwise(-1)
-            .alias("set_after"),
-        )
-        .group_by("month", "after", "set_after")
-        .agg(pl.len().cast(pl.Int64).alias("n"))
-    )
-    open_then = opps.filter(
-        (pl.col("set_at") <= at) & (pl.col("closed_at").is_null() | (pl.col("closed_at") > at))
-    )
-    in_pool = known_leads.filter(
-        ~won_by_cut & ~pl.col("person_id").is_in(open_then["person_id"].implode())
-    )
-    pool = in_pool.group_by("month").agg(pl.len().cast(pl.Int64).alias("n"))
-    buckets = nurture(cohorts, pool, day.year * 12 + day.month - 1)
-    deals = open_deals(opps, cut)
-    table = fit_table(opps, cut)
-    found = []
-    for result in outlook(deals, table, buckets, average_value=0.0, confidence=confidence):
-        end = pl.lit(cut + timedelta(days=result.horizon_days)).dt.cast_time_unit("us")
-        won_deals = open_then.filter(
-            (pl.col("stage") == Stage.WON.value)
-            & (pl.col("closed_at") > at)
-            & (pl.col("closed_at") <= end)
-        ).height
-        nurtured = in_pool.filter(
-            pl.col("won_at").is_not_null() & (pl.col("won_at") > at) & (pl.col("won_at") <= end)
-        ).height
-        found.append(
-            BacktestPoint(day.isoformat(), result.horizon_days, result.wins, won_deals + nurtured)
-        )
-    return found

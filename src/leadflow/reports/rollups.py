@@ -16,21 +16,11 @@ from django.conf import settings
 from django.db import connection
 
 from leadflow.crm.models import FunnelDay, FunnelMonth, LeadFact, OpportunityFact, StageDays
+from leadflow.crm.models.funnel import LEAD_CELL_KEYS
 from leadflow.domain.funnel import FunnelStage
 from leadflow.reports.common import epoch
 
 DAYS_PER_MONTH = 30.436875  # a Gregorian month on average
-_DAY_KEYS = [
-    "lead_on",
-    "source_id",
-    "campaign_id",
-    "furthest",
-    "sweet_spot",
-    "unqualified_reason",
-    "won_after_months",
-    "won_in_month",
-    "won_set_in_month",
-]
 _STAGE_KEYS = ["transition", "start_month", "days"]
 
 
@@ -134,7 +124,7 @@ def funnel_days(leads: pl.DataFrame) -> pl.DataFrame:
             won_in.clip(0, 36).fill_null(-1).alias("won_in_month"),
             set_in.clip(0, 36).fill_null(-1).alias("won_set_in_month"),
         )
-        .group_by(_DAY_KEYS)
+        .group_by(LEAD_CELL_KEYS)
         .agg(pl.len().cast(pl.Int64).alias("leads"), pl.col("won_value").sum())
     )
 
@@ -199,13 +189,13 @@ def apply(
         with connection.cursor() as cursor:
             for table in (day, month, stage):
                 cursor.execute(f"DELETE FROM {table}")
-        _upsert(day, _DAY_KEYS, new_days)
-        _upsert(month, _DAY_KEYS, by_month(new_days))
+        _upsert(day, LEAD_CELL_KEYS, new_days)
+        _upsert(month, LEAD_CELL_KEYS, by_month(new_days))
         _upsert(stage, _STAGE_KEYS, new_stages)
         return
-    days = _difference(new_days, funnel_days(old[0]), _DAY_KEYS)
-    _upsert(day, _DAY_KEYS, days)
-    _upsert(month, _DAY_KEYS, by_month(days))
+    days = _difference(new_days, funnel_days(old[0]), LEAD_CELL_KEYS)
+    _upsert(day, LEAD_CELL_KEYS, days)
+    _upsert(month, LEAD_CELL_KEYS, by_month(days))
     _upsert(stage, _STAGE_KEYS, _difference(new_stages, stage_days(*old), _STAGE_KEYS))
 
 
@@ -213,7 +203,7 @@ def by_month(days: pl.DataFrame) -> pl.DataFrame:
     """Day cells (or their changes) summed into month cells."""
     summed = (
         days.with_columns(pl.col("lead_on").dt.truncate("1mo"))
-        .group_by(_DAY_KEYS)
+        .group_by(LEAD_CELL_KEYS)
         .agg(pl.col("leads").sum(), pl.col("won_value").sum())
     )
     return summed.filter((pl.col("leads") != 0) | (pl.col("won_value") != 0))

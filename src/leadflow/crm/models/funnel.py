@@ -138,7 +138,7 @@ class LeadScoreModel(models.Model):
         return f"{self.algorithm} trained {self.trained_at:%Y-%m-%d %H:%M}"
 
 
-_CELL_KEYS = [
+LEAD_CELL_KEYS = [
     "lead_on",
     "source_id",
     "campaign_id",
@@ -189,7 +189,7 @@ class FunnelDay(_LeadCells):
     """By the day: for the days of a period that do not make up whole months."""
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=_CELL_KEYS, name="funnel_day_key")]
+        constraints = [models.UniqueConstraint(fields=LEAD_CELL_KEYS, name="funnel_day_key")]
 
 
 class FunnelMonth(_LeadCells):
@@ -197,7 +197,7 @@ class FunnelMonth(_LeadCells):
     times fewer rows than by the day (measured over 1M leads on SQLite: 0.6 s → 0.02 s)."""
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=_CELL_KEYS, name="funnel_month_key")]
+        constraints = [models.UniqueConstraint(fields=LEAD_CELL_KEYS, name="funnel_month_key")]
 
 
 class StageDays(models.Model):
