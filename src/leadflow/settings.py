@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks",
+    # Only for its static files: the API docs page loads Swagger UI from them, not a CDN.
+    "ninja",
     "leadflow.crm",
     "leadflow.web",
 ]
@@ -42,6 +44,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: both need request.user. The audit log wraps the idempotency
+    # check so a replayed answer is logged too.
+    "leadflow.crm.audit.AuditMiddleware",
+    "leadflow.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

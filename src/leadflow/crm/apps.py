@@ -5,3 +5,8 @@ class CrmConfig(AppConfig):
     name = "leadflow.crm"
     label = "crm"
     verbose_name = "CRM"
+
+    def ready(self) -> None:
+        from leadflow.crm import audit
+
+        audit.connect()

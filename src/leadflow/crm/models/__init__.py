@@ -1,5 +1,6 @@
 """The CRM's tables. Domain enums are the single source of choices."""
 
+from leadflow.crm.models.access import ApiToken, AuditEntry, IdempotentRequest
 from leadflow.crm.models.exports import ExportRecord
 from leadflow.crm.models.funnel import (
     ForecastFit,
@@ -33,7 +34,9 @@ from leadflow.crm.models.work import CallLog, ProposedDisqualification, Task
 
 __all__ = [
     "Activity",
+    "ApiToken",
     "Appointment",
+    "AuditEntry",
     "Avatar",
     "AvoidEntry",
     "BusinessSettings",
@@ -46,6 +49,7 @@ __all__ = [
     "ForecastFit",
     "FunnelDay",
     "FunnelMonth",
+    "IdempotentRequest",
     "LeadFact",
     "LeadScoreModel",
     "MergeRecord",
