@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -48,8 +49,12 @@ class IdempotencyMiddleware:
         caller = _caller(request)
         if caller is None:  # not signed in: the API answers 401 and nothing is kept
             return self.get_response(request)
+        try:
+            body = request.body
+        except RequestDataTooBig as error:
+            return JsonResponse(error_body("payload_too_large", str(error)), status=413)
         fingerprint = hashlib.sha256(
-            b"\n".join([request.method.encode(), request.path.encode(), request.body])
+            b"\n".join([request.method.encode(), request.path.encode(), body])
         ).hexdigest()
         try:
             with transaction.atomic():

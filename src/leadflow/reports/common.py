@@ -93,24 +93,28 @@ def lead_cells(window: Window) -> tuple[str, list[Any]]:
         where, params = window.where("lead_on")
         return f"(SELECT {_CELL_COLUMNS} FROM {day_table} WHERE {where}) cells", params
     months, month_params = [], []
-    edges, edge_params = [], []
+    # The partial months at either end, each a range of days of its own: one OR of
+    # "before the first whole month or after the last" within the window made SQLite
+    # walk every day of the window (most of a plan's 100 ms at 1M leads).
+    edges: list[tuple[str, str]] = []  # [start, end) of the partial months' days
     if first is not None:
         months.append("lead_on >= %s")
         month_params.append(first.isoformat())
-        edges.append("lead_on < %s")
-        edge_params.append(first.isoformat())
+        if window.start is not None and window.start < first:
+            edges.append((window.start.isoformat(), first.isoformat()))
     if after is not None:
         months.append("lead_on < %s")
         month_params.append(after.isoformat())
-        edges.append("lead_on >= %s")
-        edge_params.append(after.isoformat())
-    in_window, window_params = window.where("lead_on")
-    edge = f"{in_window} AND ({' OR '.join(edges)})" if edges else "1 = 0"
-    sql = (
-        f"(SELECT {_CELL_COLUMNS} FROM {month_table} WHERE {' AND '.join(months) or '1 = 1'} "
-        f"UNION ALL SELECT {_CELL_COLUMNS} FROM {day_table} WHERE {edge}) cells"
-    )
-    return sql, [*month_params, *window_params, *edge_params]
+        if window.end is not None and window.end >= after:
+            edges.append((after.isoformat(), (window.end + timedelta(days=1)).isoformat()))
+    parts = [f"SELECT {_CELL_COLUMNS} FROM {month_table} WHERE {' AND '.join(months) or '1 = 1'}"]
+    parts += [
+        f"SELECT {_CELL_COLUMNS} FROM {day_table} WHERE lead_on >= %s AND lead_on < %s"
+        for _ in edges
+    ]
+    sql = "(" + " UNION ALL ".join(parts) + ") cells"
+    edge_params = [day for edge in edges for day in edge]
+    return sql, [*month_params, *edge_params]
 
 
 def epoch(sql: str) -> str:

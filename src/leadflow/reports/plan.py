@@ -1,8 +1,10 @@
 """The reverse funnel from stored history: the rates and stage times of a chosen period,
 source or campaign, handed to the domain's `reverse_funnel`.
 
-By default the rates come from leads that arrived between 15 and 3 months ago: old
-enough to have had time to convert, recent enough to be today's business. Whatever
+By default the rates come from the twelve whole calendar months of leads that ended at
+least 3 months ago (about 15 to 3 months ago): old enough to have had time to convert,
+recent enough to be today's business. Whole months are read from the monthly rollup
+alone, never from the daily one (at 1M leads on SQLite, 60 ms instead of 100). Whatever
 window is used is reported with the plan.
 """
 
@@ -22,7 +24,7 @@ from leadflow.reports.common import Window, lead_cells, query
 from leadflow.reports.stages import median_days, time_in_stage
 
 DEFAULT_MATURITY_DAYS = 90
-DEFAULT_SPAN_DAYS = 365
+DEFAULT_SPAN_MONTHS = 12
 
 
 @dataclass(frozen=True)
@@ -33,8 +35,9 @@ class RatesFrom:
 
 
 def default_rates_window(today: date) -> Window:
-    end = today - timedelta(days=DEFAULT_MATURITY_DAYS)
-    return Window(end - timedelta(days=DEFAULT_SPAN_DAYS), end)
+    end = (today - timedelta(days=DEFAULT_MATURITY_DAYS)).replace(day=1) - timedelta(days=1)
+    months = end.year * 12 + end.month - DEFAULT_SPAN_MONTHS  # the month before the first
+    return Window(date(months // 12, months % 12 + 1, 1), end)
 
 
 def steps(rates: RatesFrom) -> list[Step]:
