@@ -516,3 +516,12 @@ def test_the_vendored_bundle_is_served_and_names_its_versions(owner: Client) -> 
     assert "Vega-Lite 6." in header
     assert "Vega-Embed 7." in header
     assert b"window.vegaEmbed=" in body
+
+
+def test_a_report_period_beyond_the_calendar_is_a_form_error_not_a_crash(
+    client: Client, staff: Staff
+) -> None:
+    client.force_login(staff.boss)
+    response = client.get("/reports/", {"to": "9999-12-31"})
+    assert response.status_code == 400
+    assert "9998" in response.content.decode()

@@ -8,7 +8,6 @@ endpoint matrix test is generated from.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from functools import wraps
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -17,7 +16,7 @@ from django.http import HttpRequest
 from ninja import Router
 from ninja.errors import AuthorizationError
 
-from leadflow.crm.roles import roles_of
+from leadflow.api.auth import auth_for
 from leadflow.domain.people import Role
 
 EVERYONE = frozenset(Role)
@@ -31,7 +30,7 @@ PIPELINE = frozenset({Role.OWNER, Role.SETTER, Role.REP, Role.ADMIN})
 
 class GuardedRouter(Router):
     """A Router whose every operation names its `operation_id` and has a rule in
-    `access`; the view runs only for a caller holding one of the rule's roles."""
+    `access`; only a caller holding one of the rule's roles gets past authentication."""
 
     def __init__(self, *, access: Mapping[str, frozenset[Role]], **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -45,22 +44,8 @@ class GuardedRouter(Router):
             raise ImproperlyConfigured(f"{view_func.__qualname__}: give it an operation_id")
         if operation_id not in self.access:
             raise ImproperlyConfigured(f"{operation_id}: no access rule; add it to the table")
-        guarded = _guard(view_func, operation_id, self.access[operation_id])
-        super().add_api_operation(path, methods, guarded, **kwargs)
-
-
-def _guard(
-    view: Callable[..., Any], operation_id: str, allowed: frozenset[Role]
-) -> Callable[..., Any]:
-    needs = " or ".join(sorted(allowed))
-
-    @wraps(view)
-    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if not roles_of(request.user) & allowed:
-            raise AuthorizationError(message=f"{operation_id} needs the role {needs}")
-        return view(request, *args, **kwargs)
-
-    return guarded
+        kwargs["auth"] = auth_for(self.access[operation_id], operation_id)
+        super().add_api_operation(path, methods, view_func, **kwargs)
 
 
 def api_user(request: HttpRequest) -> User:

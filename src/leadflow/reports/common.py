@@ -36,6 +36,10 @@ class Cut(StrEnum):
 NONE_LABEL = "(none)"
 
 
+# The calendar reports work in: a month after the last day still has to be a date.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+
+
 @dataclass(frozen=True)
 class Window:
     """Days from `start` to `end`, both included; an open end reaches as far as history."""
@@ -44,6 +48,9 @@ class Window:
     end: date | None = None
 
     def __post_init__(self) -> None:
+        for day in (self.start, self.end):
+            if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+                raise ValueError(f"{day} is outside {FIRST_DAY} to {LAST_DAY}")
         if self.start and self.end and self.start > self.end:
             raise ValueError(f"the period starts ({self.start}) after it ends ({self.end})")
 

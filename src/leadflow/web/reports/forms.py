@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from leadflow.crm.models import Campaign, Source
@@ -16,7 +17,7 @@ from leadflow.crm.models.choices import choices
 from leadflow.domain.funnel import PIPELINE, FunnelStage
 from leadflow.domain.plan import Goal
 from leadflow.domain.qualification import UnqualifiedReason
-from leadflow.reports.common import Cut, Window
+from leadflow.reports.common import FIRST_DAY, LAST_DAY, Cut, Window
 from leadflow.reports.plan import RatesFrom, default_rates_window
 from leadflow.web.reports.drill import MAX_ID_DIGITS, UNQUALIFIED, Drill, key_error
 
@@ -41,6 +42,7 @@ def _day(label: str, help_text: str = "") -> forms.DateField:
         label=label,
         help_text=help_text,
         widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[MinValueValidator(FIRST_DAY), MaxValueValidator(LAST_DAY)],
     )
 
 
