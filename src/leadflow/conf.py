@@ -1,4 +1,11 @@
-"""Runtime configuration from the environment (LEADFLOW_*), via pydantic-settings."""
+"""Runtime configuration from the environment (LEADFLOW_*), via pydantic-settings.
+
+Two modes. The embedded default (``leadflow demo``/``serve``) runs over plain HTTP on
+127.0.0.1 with a key generated into the data directory. ``LEADFLOW_PRODUCTION=1`` is for
+a server behind HTTPS: it refuses to start without a long secret key and the host names
+given, and settings.py turns on the secure cookies, HTTPS redirect and HSTS
+(docs/production.md).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,10 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Django's own deploy check asks for as much (security.W009).
+MIN_SECRET_KEY_LENGTH = 50
+MIN_SECRET_KEY_CHARACTERS = 5
 
 
 class LeadflowSettings(BaseSettings):
@@ -24,6 +35,32 @@ class LeadflowSettings(BaseSettings):
     secret_key: str | None = Field(
         default=None, description="default: generated once, kept in data_dir"
     )
+    production: bool = Field(
+        default=False, description="served over HTTPS to the world: secure cookies, HSTS..."
+    )
+    csrf_trusted_origins: list[str] = Field(
+        default_factory=list,
+        description="https://origins allowed to post forms; default in production: "
+        "https://<each allowed host>",
+    )
+    proxy_ssl_header: str | None = Field(
+        default=None,
+        description="the header a TLS-terminating proxy sets to 'https' (X-Forwarded-Proto); "
+        "only when the proxy always sets or strips it, else a client could claim HTTPS",
+    )
+    ssl_redirect: bool = Field(
+        default=True, description="in production: redirect http:// to https://"
+    )
+    hsts_seconds: int = Field(default=31_536_000, ge=0, description="in production")
+    hsts_include_subdomains: bool = True
+    hsts_preload: bool = True
+    # Requests per window at the two public doors; each is limited per client IP and per
+    # source (web/intake/ratelimit.py).
+    rate_window_seconds: int = Field(default=60, ge=1)
+    form_limit_per_ip: int = Field(default=10, ge=1)
+    form_limit_per_source: int = Field(default=300, ge=1)
+    webhook_limit_per_ip: int = Field(default=120, ge=1)
+    webhook_limit_per_source: int = Field(default=60, ge=1)
     country: str = Field(default="US", description="business-day calendar country")
     subdivision: str | None = None
     time_zone: str = "UTC"
@@ -41,6 +78,53 @@ class LeadflowSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.resolved_data_dir() / 'leadflow.sqlite3'}"
+
+    def production_problems(self) -> list[str]:
+        """Why this configuration may not run in production (empty when it may)."""
+        if not self.production:
+            return []
+        problems = []
+        key = self.secret_key or ""
+        if not key:
+            problems.append(
+                "LEADFLOW_SECRET_KEY is required: a random string of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters (python -c 'import secrets; "
+                "print(secrets.token_urlsafe(50))')"
+            )
+        elif (
+            len(key) < MIN_SECRET_KEY_LENGTH
+            or len(set(key)) < MIN_SECRET_KEY_CHARACTERS
+            or key.startswith("django-insecure-")
+        ):
+            problems.append(
+                f"LEADFLOW_SECRET_KEY is too weak: give at least {MIN_SECRET_KEY_LENGTH} "
+                "random characters"
+            )
+        if "allowed_hosts" not in self.model_fields_set or not self.allowed_hosts:
+            problems.append(
+                "LEADFLOW_ALLOWED_HOSTS is required: the host names the site answers to, "
+                'as a JSON list (["crm.example.com"])'
+            )
+        elif "*" in self.allowed_hosts:
+            problems.append("LEADFLOW_ALLOWED_HOSTS may not be '*' in production")
+        if self.debug:
+            problems.append("LEADFLOW_DEBUG must be off in production: it shows secrets on errors")
+        insecure = [o for o in self.csrf_trusted_origins if not o.startswith("https://")]
+        if insecure:
+            problems.append(
+                "LEADFLOW_CSRF_TRUSTED_ORIGINS must be https:// origins, not " + ", ".join(insecure)
+            )
+        return problems
+
+    def resolved_csrf_trusted_origins(self) -> list[str]:
+        if self.csrf_trusted_origins or not self.production:
+            return self.csrf_trusted_origins
+        # Behind a proxy that does not tell Django the request was HTTPS, the browser's
+        # https:// Origin would not match the request's own; the hosts we serve are ours.
+        return [
+            f"https://*{host}" if host.startswith(".") else f"https://{host}"
+            for host in self.allowed_hosts
+        ]
 
     def resolved_secret_key(self) -> str:
         """The configured key, or one generated on first run and stored beside the data."""

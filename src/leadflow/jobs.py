@@ -1,16 +1,32 @@
-"""Scheduled work, as tasks of Django's tasks API (django-tasks): the nightly statistics
-(the forecast's win table) and retraining the learned lead score.
+"""Work that runs as tasks of Django's tasks API (django-tasks): the nightly statistics
+(the forecast's win table), retraining the learned lead score, and list exports asked
+for through the API.
 
-`leadflow nightly` enqueues both; run it from cron (see README). On the embedded default
-the tasks run in that process; a worker backend runs them elsewhere without a change here.
+`leadflow nightly` enqueues the first two; run it from cron (see README). On the embedded
+default the tasks run in the process that enqueues them; a worker backend runs them
+elsewhere without a change here.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import User
 from django_tasks import task
 
+from leadflow.crm.models import ExportRecord
+from leadflow.domain.channels import Channel
+from leadflow.domain.errors import DomainError
+from leadflow.exports.candidates import Filters
+from leadflow.exports.segments import segment_filter
+from leadflow.exports.service import export_channel_list
 from leadflow.reports import forecast
 from leadflow.scoring.commands import scheduled_retrain
+from leadflow.web.exports.views import export_dir
 
 
 @task()
@@ -25,3 +41,63 @@ def retrain_lead_score() -> str:
 
 
 NIGHTLY = (refit_forecast, retrain_lead_score)
+
+
+# --- list exports -------------------------------------------------------------------------
+
+# Where an export's files are kept: the exports page's folder, under a random name, so a
+# name on disk says nothing and guesses nothing.
+_KEPT_NAME = re.compile(r"[0-9a-f]{32}\.(csv|xlsx)")
+KEPT_VIA = ("web", "api")
+
+
+@task()
+def export_list(
+    *,
+    channel: str,
+    campaign: str | None = None,
+    segment: str | None = None,
+    file_format: str = "csv",
+    exported_by_id: int | None = None,
+    via: str = "api",
+) -> dict[str, Any]:
+    """Export `channel`'s list through the same service as `leadflow export` and the
+    exports page, keep the list and the excluded report as files, and answer
+    ``{"export_id": …}``, or ``{"error": reason}`` when the export cannot be made (a
+    segment deleted since, more rows than an Excel sheet holds)."""
+    token = secrets.token_hex(16)
+    folder = export_dir()
+    try:
+        filters = Filters(campaign=campaign)
+        described: dict[str, Any] = {}
+        if segment:
+            filters = replace(filters, where=segment_filter(segment))
+            described["segment"] = segment
+        folder.mkdir(parents=True, exist_ok=True)
+        done = export_channel_list(
+            channel=Channel(channel),
+            filters=filters,
+            out=folder / f"{token}.{file_format}",
+            excluded_out=folder / f"{token}-excluded.{file_format}",
+            exported_by=User.objects.filter(pk=exported_by_id).first() if exported_by_id else None,
+            via=via,
+            described=described,
+        )
+    except DomainError as error:
+        return {"error": error.reason}
+    except LookupError as error:
+        return {"error": str(error.args[0]) if error.args else "no such segment"}
+    except OSError as error:
+        return {"error": f"the export files could not be written: {error.strerror}"}
+    return {"export_id": done.record.pk}
+
+
+def kept_file(record: ExportRecord, kind: str) -> Path | None:
+    """Where an export's `kind` file ("list" or "excluded") is kept, or None for a CLI
+    export (its files are wherever the command line put them)."""
+    if record.via not in KEPT_VIA or not _KEPT_NAME.fullmatch(record.file_name):
+        return None
+    listed = export_dir() / record.file_name
+    if kind == "list":
+        return listed
+    return listed.with_name(f"{listed.stem}-excluded{listed.suffix}")

@@ -6,15 +6,22 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from leadflow.conf import get_settings
 
 _conf = get_settings()
 BASE_DIR = Path(__file__).resolve().parent
 
+if _problems := _conf.production_problems():
+    raise ImproperlyConfigured(
+        "LEADFLOW_PRODUCTION is on, but:\n- " + "\n- ".join(_problems) + "\n(docs/production.md)"
+    )
+
 SECRET_KEY = _conf.resolved_secret_key()
 DEBUG = _conf.debug
 ALLOWED_HOSTS = _conf.allowed_hosts
+CSRF_TRUSTED_ORIGINS = _conf.resolved_csrf_trusted_origins()
 LEADFLOW_FORM_REDIRECT_HOSTS = _conf.form_redirect_hosts
 MEDIA_ROOT = _conf.resolved_data_dir() / "media"
 
@@ -113,6 +120,40 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+
+# On in both modes (they are Django's defaults too): no MIME sniffing, no framing.
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+if _conf.production:
+    # The embedded default serves plain HTTP on 127.0.0.1, where a secure-only cookie
+    # would never come back and a redirect to https:// would find nobody listening.
+    SECURE_SSL_REDIRECT = _conf.ssl_redirect
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = _conf.hsts_seconds
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _conf.hsts_include_subdomains
+    SECURE_HSTS_PRELOAD = _conf.hsts_preload
+    if _conf.proxy_ssl_header:
+        # Only when configured: trusting the header from a client directly would let it
+        # claim HTTPS over plain HTTP.
+        SECURE_PROXY_SSL_HEADER = (
+            "HTTP_" + _conf.proxy_ssl_header.upper().replace("-", "_"),
+            "https",
+        )
+
+# The public intake doors' rate limits (web/intake/ratelimit.py).
+LEADFLOW_RATE_LIMITS = {
+    "form": {
+        "per_ip": _conf.form_limit_per_ip,
+        "per_source": _conf.form_limit_per_source,
+        "window": _conf.rate_window_seconds,
+    },
+    "webhook": {
+        "per_ip": _conf.webhook_limit_per_ip,
+        "per_source": _conf.webhook_limit_per_source,
+        "window": _conf.rate_window_seconds,
+    },
+}
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"

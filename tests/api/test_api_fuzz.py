@@ -19,7 +19,7 @@ from schemathesis.checks import not_a_server_error
 from leadflow.crm.services.tokens import create_token
 from leadflow.wsgi import application
 
-EXAMPLES_PER_OPERATION = 12
+EXAMPLES_PER_OPERATION = 10
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 

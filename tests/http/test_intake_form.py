@@ -16,7 +16,8 @@ from leadflow.crm.models import Activity, Campaign, Person, Source
 from leadflow.crm.services.playbook import seed_defaults
 from leadflow.domain.people import PersonType, Role
 from leadflow.domain.temperature import ActivityKind
-from leadflow.web.intake.webform import HONEYPOT_NAME, RATE_LIMIT
+from leadflow.web.intake.ratelimit import limits
+from leadflow.web.intake.webform import HONEYPOT_NAME
 from tests.http.pages import Staff, World, text_of
 
 URL = "/intake/form/website"
@@ -147,16 +148,68 @@ def test_form_does_not_redirect_to_another_site_unless_configured(
     assert allowed["Location"] == "https://www.customer.example/ok"
 
 
-def test_form_rate_limit_returns_429(client: Client, site: Source) -> None:
-    for n in range(RATE_LIMIT):
+def test_form_rate_limit_per_address_returns_429_with_retry_after(
+    client: Client, site: Source
+) -> None:
+    for n in range(limits("form").per_ip):
         response = client.post(URL, {**DANA, "email": f"dana{n}@owensreyes.com", "phone": ""})
         assert response.status_code == 200
     blocked = client.post(URL, {**DANA, "email": "late@owensreyes.com"})
     assert blocked.status_code == 429
-    assert "too many submissions" in text_of(blocked.content.decode())
+    assert 1 <= int(blocked["Retry-After"]) <= limits("form").window
+    assert "too many submissions from your address" in text_of(blocked.content.decode())
     assert not Person.objects.filter(email_normalized="late@owensreyes.com").exists()
     other_ip = client.post(URL, {**DANA, "email": "other@owensreyes.com"}, REMOTE_ADDR="10.0.0.9")
     assert other_ip.status_code == 200
+
+
+@pytest.fixture
+def low_limits(settings: Settings) -> None:
+    settings.LEADFLOW_RATE_LIMITS = {
+        **settings.LEADFLOW_RATE_LIMITS,
+        "form": {"per_ip": 2, "per_source": 3, "window": 60},
+    }
+
+
+def test_form_rate_limit_per_source_holds_many_addresses_together(
+    client: Client, site: Source, low_limits: None
+) -> None:
+    for n in range(3):
+        response = client.post(
+            URL, {**DANA, "email": f"dana{n}@owensreyes.com"}, REMOTE_ADDR=f"10.0.1.{n}"
+        )
+        assert response.status_code == 200
+    blocked = client.post(
+        URL + "?format=json", {**DANA, "email": "late@owensreyes.com"}, REMOTE_ADDR="10.0.1.99"
+    )
+    assert blocked.status_code == 429
+    assert int(blocked["Retry-After"]) >= 1
+    assert blocked.json()["ok"] is False
+    assert blocked.json()["message"].startswith(
+        "too many submissions from all visitors of this form; please try again in"
+    )
+    assert not Person.objects.filter(email_normalized="late@owensreyes.com").exists()
+    # Another source's form has its own allowance.
+    Source.objects.create(name="webinar")
+    other = client.post("/intake/form/webinar", DANA, REMOTE_ADDR="10.0.1.99")
+    assert other.status_code == 200
+
+
+def test_one_address_over_its_limit_does_not_use_up_the_sources_allowance(
+    client: Client, site: Source, low_limits: None
+) -> None:
+    for _ in range(6):  # one bot, refused after its 2
+        client.post(URL, {**DANA, "email": "bot@owensreyes.com"}, REMOTE_ADDR="10.0.2.1")
+    response = client.post(URL, DANA, REMOTE_ADDR="10.0.2.2")
+    assert response.status_code == 200
+
+
+def test_posts_to_made_up_forms_count_against_the_address(
+    client: Client, site: Source, low_limits: None
+) -> None:
+    assert client.post("/intake/form/guess-1", DANA).status_code == 404
+    assert client.post("/intake/form/guess-2", DANA).status_code == 404
+    assert client.post("/intake/form/guess-3", DANA).status_code == 429
 
 
 def test_an_unknown_source_is_404_and_creates_nothing(client: Client, site: Source) -> None:

@@ -187,6 +187,11 @@ def test_the_people_list_reads_a_page_in_a_fixed_number_of_queries(
         ("zz", True, ("zz", "z{")),
         ("é", True, ("é", "ê")),
         ("+1512", True, ("+1512", "+1513")),
+        # The last code point cannot be stepped, the one before it can; stepping past
+        # U+D7FF skips the surrogates, which SQLite cannot store.
+        ("a\U0010ffff", True, ("a\U0010ffff", "b")),
+        ("\U0010ffff", True, None),
+        ("a\ud7ff", True, ("a\ud7ff", "a\ue000")),
     ],
 )
 def test_a_prefix_is_a_range_that_holds_every_match(
@@ -195,7 +200,7 @@ def test_a_prefix_is_a_range_that_holds_every_match(
     assert prefix_bounds(start, binary=binary) == bounds
     if bounds is not None:
         low, high = bounds
-        for word in (start, start + "a", start + "zzz", start + "~"):
+        for word in (start, start + "a", start + "zzz", start + "~", start + "\U0010ffff"):
             assert low <= word < high
 
 

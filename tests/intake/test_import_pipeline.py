@@ -282,7 +282,8 @@ def test_incomplete_record_gets_a_gather_missing_information_task(
     run(write_csv([_row(Timeline="")]))
     person = Person.objects.get()
     assert person.incomplete
-    assert person.qualification_status == QualificationStatus.RAW
+    assert person.qualification_status == QualificationStatus.QUALIFIED
+    assert not person.sweet_spot
     assert Task.objects.filter(person=person, kind=Task.Kind.GATHER_MISSING_INFORMATION).exists()
 
 
@@ -355,3 +356,17 @@ def test_people_written_in_chunks_are_the_same_as_written_at_once(
     assert Activity.objects.count() == 5
     ids = sorted(report.rows["person_id"].to_list())
     assert ids == sorted(Person.objects.values_list("pk", flat=True))
+
+
+def test_an_empty_playbook_still_classifies_every_lead_instead_of_failing_the_import(
+    db: None, write_csv: Callable[..., Path]
+) -> None:
+    # No rules and no avatars (every one deleted on the playbook page): no rule fails
+    # anyone and no avatar makes a sweet spot, and the import still takes everyone in.
+    report = run(write_csv([_row()]))
+    assert report.counts[Outcome.CREATED] == 1
+    _adds_up(report)
+    person = Person.objects.get()
+    assert person.person_type == PersonType.LEAD
+    assert person.qualification_status == QualificationStatus.QUALIFIED
+    assert not person.sweet_spot

@@ -5,6 +5,10 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import ConfigDict
 
+# The database's largest id: a larger number in a path or a body would overflow the
+# query instead of missing, so it is refused (404 or 422) before any query.
+MAX_ID = 2**63 - 1
+
 
 class Input(Schema):
     """A request body: a field the API does not know is an error, not silently dropped

@@ -152,7 +152,7 @@ def qualify_profiles(
         frame = frame.join(_results(leads, slot), on="row", how="left")
     verdicts = [f"v{slot.index}" for slot in slots]
     frame = frame.with_columns(
-        pl.concat_str(verdicts, separator="|").alias("verdicts") if verdicts else pl.lit("")
+        (pl.concat_str(verdicts, separator="|") if verdicts else pl.lit("")).alias("verdicts")
     )
     decisions, proposals = _decisions(frame.select("verdicts", *verdicts).unique(), slots, playbook)
     frame = frame.join(decisions, on="verdicts", how="left")

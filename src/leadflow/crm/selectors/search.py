@@ -361,6 +361,20 @@ def starts_with(expression: Combinable, start: str) -> Q:
 _STEPPABLE = "abcdefghijklmnopqrstuvwxy012345678"
 
 
+def _binary_bounds(start: str) -> tuple[str, str] | None:
+    """Step the last character that can be stepped: U+10FFFF cannot (drop it and step
+    the one before), and the step over U+D7FF skips the surrogates, which are no text."""
+    core = start
+    while core and ord(core[-1]) >= 0x10FFFF:
+        core = core[:-1]
+    if not core:
+        return None
+    following = ord(core[-1]) + 1
+    if 0xD800 <= following <= 0xDFFF:
+        following = 0xE000
+    return start, core[:-1] + chr(following)
+
+
 def prefix_bounds(start: str, *, binary: bool = False) -> tuple[str, str] | None:
     """A range [low, high) holding every string that starts with `start`.
 
@@ -371,7 +385,7 @@ def prefix_bounds(start: str, *, binary: bool = False) -> tuple[str, str] | None
     LIKE alone decides, slowly but rightly.
     """
     if binary:
-        return (start, start[:-1] + chr(ord(start[-1]) + 1)) if start else None
+        return _binary_bounds(start)
     core = start
     while core and core[-1] not in _STEPPABLE:
         core = core[:-1]

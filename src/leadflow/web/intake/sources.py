@@ -21,7 +21,7 @@ from leadflow.crm.models import Source
 from leadflow.crm.roles import roles_of
 from leadflow.domain.people import Role
 from leadflow.web.access import ENTERERS, OWNERS, UPLOADERS, role_required
-from leadflow.web.intake import webform, webhook
+from leadflow.web.intake import ratelimit, webform, webhook
 from leadflow.web.intake.forms import SourceForm
 
 SECRET_BYTES = 32
@@ -95,10 +95,12 @@ def _render_source(request: HttpRequest, source: Source, *, new_secret: str) -> 
         "webhook_url": webhook_url,
         "webhook_campaign": webhook.campaign_for(source.name),
         "header": webhook.SIGNATURE_HEADER,
+        "timestamp_header": webhook.TIMESTAMP_HEADER,
+        "tolerance_minutes": webhook.TIMESTAMP_TOLERANCE_SECONDS // 60,
         "new_secret": new_secret,
         "mapping": sorted(source.field_mapping.items()) if source.field_mapping else [],
-        "rate_limit": webform.RATE_LIMIT,
-        "rate_window": webform.RATE_WINDOW_SECONDS,
+        "form_limits": ratelimit.limits("form"),
+        "webhook_limits": ratelimit.limits("webhook"),
     }
     return render(request, "web/intake/source.html", context)
 

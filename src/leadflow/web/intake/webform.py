@@ -11,7 +11,8 @@ Each submission is a one-row table through ``run_intake``:
   registration form can say ``event_attended``): the column wins over the default.
 
 CSRF-exempt, because the page that posts is not ours; what protects the door instead:
-only stored sources accept posts (404 otherwise), a per-IP rate limit, and the honeypot.
+only stored sources accept posts (404 otherwise), rate limits per client IP and per
+source (ratelimit.py: 429 with Retry-After), and the honeypot.
 The answer never tells the sender whether a submission was spam or someone on the Avoid
 list: both get the same thank-you a real person gets, so a bot learns nothing.
 """
@@ -19,7 +20,6 @@ list: both get the same thank-you a real person gets, so a bot learns nothing.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -34,6 +34,7 @@ from leadflow.intake.read import IntakeFileError
 from leadflow.intake.records import table_from_records
 from leadflow.intake.run import run_intake
 from leadflow.web.access import client_ip
+from leadflow.web.intake import ratelimit
 from leadflow.web.intake.reports import error_lines
 
 # The hidden field of the snippet. "fax_number" is a header the pipeline's honeypot
@@ -42,8 +43,6 @@ HONEYPOT_NAME = "fax_number"
 _HONEYPOT_NAMES = (HONEYPOT_NAME, Field.HONEYPOT.value)
 # What a form may post: every intake field but the honeypot, which is routed explicitly.
 FORM_FIELDS = tuple(f.value for f in Field if f is not Field.HONEYPOT)
-RATE_LIMIT = 10  # submissions per client IP ...
-RATE_WINDOW_SECONDS = 60  # ... per this many seconds
 THANKS = "Thank you: we received your details."
 
 
@@ -55,11 +54,14 @@ def campaign_for(source: str) -> str:
 @require_POST
 def submit(request: HttpRequest, source: str) -> HttpResponse:
     wants_json = _wants_json(request)
-    if _over_limit(client_ip(request)):
-        message = "too many submissions from your address; please try again in a minute"
-        return _answer(request, wants_json, status=429, message=message)
-    if not Source.objects.filter(name=source).exists():
+    # The address first, so one bot's posts never use up the source's allowance; the
+    # source only once it is known to exist, so made-up names make no counters.
+    refused = ratelimit.count("form", "ip", client_ip(request))
+    if refused is None and not Source.objects.filter(name=source).exists():
         return _answer(request, wants_json, status=404, message=f"unknown form {source!r}")
+    refused = refused or ratelimit.count("form", "source", source)
+    if refused is not None:
+        return _too_many(request, wants_json, refused)
     record = _record(request)
     options = IntakeOptions(
         campaign=campaign_for(source),
@@ -92,17 +94,12 @@ def _record(request: HttpRequest) -> dict[str, str]:
     return record
 
 
-def _over_limit(ip: str) -> bool:
-    """A fixed window per IP in the cache: cheap, shared by every worker when the cache is
-    shared, and good enough to stop a bot hammering one form."""
-    key = f"leadflow:intake-form:{ip}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: this post opens a new window
-        cache.set(key, 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    return count > RATE_LIMIT
+def _too_many(request: HttpRequest, wants_json: bool, refused: ratelimit.Refusal) -> HttpResponse:
+    who = "your address" if refused.scope == "ip" else "all visitors of this form"
+    message = f"too many submissions from {who}; please try again in {refused.retry_after} seconds"
+    response = _answer(request, wants_json, status=429, message=message)
+    response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -4,10 +4,18 @@
   the aliases recognise ("E-mail", "Phone Number"), and objects of one batch may spell a
   field differently. The source's saved column mapping applies too, so a vendor's own
   keys can be mapped once on the upload page.
-- **Authentication**: ``X-Leadflow-Signature: sha256=<hex HMAC-SHA256 of the raw body,
-  keyed with the source's webhook secret>``, compared in constant time. An unknown source,
-  a source without a secret and a bad or missing signature all get the same 401, so the
-  endpoint does not tell a stranger which sources exist.
+- **Authentication**: two headers. ``X-Leadflow-Timestamp: <unix seconds>`` and
+  ``X-Leadflow-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>." followed by the raw
+  body, keyed with the source's webhook secret>`` (``signature()`` below), compared in
+  constant time. An unknown source, a source without a secret and a bad or missing
+  signature all get the same 401, so the endpoint does not tell a stranger which sources
+  exist.
+- **Replays**: the timestamp is signed, so an old request cannot be dated anew: one more
+  than 5 minutes from our clock either way is 401 (saying by how much), and a signature
+  already received within that window is 409, so a request caught on the wire cannot be
+  sent again. A sender that retries signs again with the current time.
+- **Rate limits**: per client IP and per source (ratelimit.py), 429 with Retry-After. The
+  source's allowance counts only signed requests, so a stranger cannot use it up.
 - **Run**: campaign ``"<source> webhook"``, mode all-or-nothing: the sender is a program
   that can fix and resend the whole batch, and half a batch written is harder to retry.
 - **Answers**: 201 when someone was created, else 200, with the counts and every row's
@@ -20,7 +28,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
+import time
 
+from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -32,31 +43,71 @@ from leadflow.intake.options import IntakeOptions, ListKind, Mode, Outcome
 from leadflow.intake.read import IntakeFileError
 from leadflow.intake.records import merge_aliases, table_from_records
 from leadflow.intake.run import run_intake
+from leadflow.web.access import client_ip
+from leadflow.web.intake import ratelimit
 from leadflow.web.intake.reports import report_json
 
 SIGNATURE_HEADER = "X-Leadflow-Signature"
+TIMESTAMP_HEADER = "X-Leadflow-Timestamp"
+TIMESTAMP_TOLERANCE_SECONDS = 5 * 60
 MAX_RECORDS = 1000  # a bigger batch belongs in a file import
 _UNAUTHORIZED = (
-    f"missing or wrong signature: send {SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of the "
-    "body, keyed with the source's webhook secret>"
+    f"missing or wrong signature: send {TIMESTAMP_HEADER}: <unix seconds> and "
+    f'{SIGNATURE_HEADER}: sha256=<hex HMAC-SHA256 of "<timestamp>." followed by the body, '
+    "keyed with the source's webhook secret>"
 )
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def campaign_for(source: str) -> str:
     return f"{source} webhook"
 
 
-def signature(secret: str, body: bytes) -> str:
-    """The header value a sender must send for this body."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(secret: str, body: bytes, timestamp: int | str) -> str:
+    """The X-Leadflow-Signature a sender must send for this body, sent at ``timestamp``
+    (unix seconds, the value of its X-Leadflow-Timestamp header)."""
+    signed = f"{timestamp}.".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
 @csrf_exempt
 @require_POST
 def receive(request: HttpRequest, source: str) -> JsonResponse:
+    refused = ratelimit.count("webhook", "ip", client_ip(request))
+    if refused is not None:
+        return _too_many(refused)
+    timestamp = request.headers.get(TIMESTAMP_HEADER, "").strip()
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return _error(
+            401,
+            f"send {TIMESTAMP_HEADER}: the time of sending in unix seconds, e.g. "
+            f"{int(time.time())}; it is signed with the body",
+        )
     secret = Source.objects.filter(name=source).values_list("webhook_secret", flat=True).first()
-    if not secret or not _signed(request, secret):
-        return JsonResponse({"error": _UNAUTHORIZED}, status=401)
+    if not secret or not _signed(request, secret, timestamp):
+        return _error(401, _UNAUTHORIZED)
+    skew = int(time.time()) - int(timestamp)
+    if abs(skew) > TIMESTAMP_TOLERANCE_SECONDS:
+        when = "old" if skew > 0 else "in the future"
+        return _error(
+            401,
+            f"{TIMESTAMP_HEADER} is {abs(skew)} seconds {when}; it must be within "
+            f"{TIMESTAMP_TOLERANCE_SECONDS} seconds of our clock: sign each request when "
+            "sending it, with the current time (and check the sender's clock)",
+        )
+    seen = _seen_key(source, request.headers[SIGNATURE_HEADER])
+    # cache.add is atomic: of two copies sent at once, only one gets through.
+    if not cache.add(seen, True, timeout=2 * TIMESTAMP_TOLERANCE_SECONDS):
+        return _error(
+            409,
+            "this request was already received (same signature); to send it again, sign "
+            "it anew with the current time",
+        )
+    # After the replay check, so a replayed copy cannot use up the source's allowance.
+    refused = ratelimit.count("webhook", "source", source)
+    if refused is not None:
+        cache.delete(seen)  # not received: the same request may come again after Retry-After
+        return _too_many(refused)
     try:
         records = _records(request.body)
         keys = (k for r in records if isinstance(r, dict) for k in r if isinstance(k, str))
@@ -77,11 +128,34 @@ def receive(request: HttpRequest, source: str) -> JsonResponse:
     return JsonResponse(body, status=201 if report.counts[Outcome.CREATED] else 200)
 
 
-def _signed(request: HttpRequest, secret: str) -> bool:
+def _signed(request: HttpRequest, secret: str, timestamp: str) -> bool:
     given = request.headers.get(SIGNATURE_HEADER, "").strip().lower()
-    expected = signature(secret, request.body)
+    expected = signature(secret, request.body, timestamp)
     # Bytes, so a header with non-ASCII characters is a mismatch, not a TypeError.
     return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
+
+
+def _seen_key(source: str, given: str) -> str:
+    """Where a received signature is remembered: for as long as its timestamp is
+    acceptable, which is up to the tolerance on either side of now, so twice the tolerance
+    covers a sender whose clock runs ahead."""
+    normalized = given.strip().lower()
+    digest = hashlib.sha256(f"{source}\n{normalized}".encode("utf-8", "replace")).hexdigest()
+    return f"leadflow:webhook-seen:{digest}"
+
+
+def _error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _too_many(refused: ratelimit.Refusal) -> JsonResponse:
+    who = "your address" if refused.scope == "ip" else "this source"
+    response = _error(
+        429,
+        f"too many requests from {who}; retry after {refused.retry_after} seconds",
+    )
+    response["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 def _records(body: bytes) -> list[object]:
