@@ -247,3 +247,20 @@ class CallLogAdmin(_ReadOnly):
 admin.site.register(m.Source)
 admin.site.register(m.Campaign)
 admin.site.site_header = "leadflow back office"
+
+
+@admin.register(m.AuditEntry)
+class AuditEntryAdmin(_ReadOnly):
+    list_display = ("at", "actor", "via", "action", "method", "path", "status", "object_type")
+    list_filter = ("via", "action", "object_type")
+    search_fields = ("actor", "path", "object_id")
+    date_hierarchy = "at"
+
+
+@admin.register(m.ApiToken)
+class ApiTokenAdmin(_ReadOnly):
+    """Tokens are made and revoked by their owners on the API tokens page; the admin
+    only shows them (never the digest)."""
+
+    list_display = ("name", "user", "prefix", "created_at", "last_used_at", "revoked_at")
+    exclude = ("digest",)
