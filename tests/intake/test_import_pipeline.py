@@ -282,8 +282,7 @@ def test_incomplete_record_gets_a_gather_missing_information_task(
     run(write_csv([_row(Timeline="")]))
     person = Person.objects.get()
     assert person.incomplete
-    assert person.qualification_status == QualificationStatus.QUALIFIED
-    assert not person.sweet_spot
+    assert person.qualification_status == QualificationStatus.RAW
     assert Task.objects.filter(person=person, kind=Task.Kind.GATHER_MISSING_INFORMATION).exists()
 
 
