@@ -47,7 +47,6 @@ from leadflow.crm.roles import roles_of
 from leadflow.crm.selectors import pipeline_board
 from leadflow.crm.selectors.appointments import appointment_line, booking_subject
 from leadflow.crm.services.pipeline import (
-    book_appointment,
     move_opportunity,
     record_appointment_outcome,
 )
@@ -256,18 +255,7 @@ def appointments_book(
         ),
         where="body",
     )
-    data = form.cleaned_data
-    appointment = book_appointment(
-        person=subject.person,
-        setter=data["setter"],
-        rep=data["rep"],
-        scheduled_at=data["scheduled_at"],
-        has_problem_we_solve=data["has_problem_we_solve"],
-        has_authority_to_buy=data["has_authority_to_buy"],
-        agreed_to_talk_to_sales=data["agreed_to_talk_to_sales"],
-        by=user,
-        reason=data["note"].strip(),
-    )
+    appointment = form.book(subject.person, by=user)
     return Status(201, appointment_out(appointment))
 
 

@@ -23,7 +23,7 @@ from leadflow.api.people_records import AvoidEntryOut, avoid_entry_out
 from leadflow.api.schemas import MAX_ID
 from leadflow.crm.models import AvoidEntry
 from leadflow.crm.selectors import avoid as avoid_selectors
-from leadflow.crm.services.avoid import add_avoid_entry, add_to_avoid, lift_avoid
+from leadflow.crm.services.avoid import lift_avoid
 from leadflow.domain.people import Role
 from leadflow.web.control.avoid import AVOID_KEEPERS, LIFTERS
 from leadflow.web.control.avoid_forms import AvoidAddForm, AvoidLiftForm
@@ -96,18 +96,9 @@ def avoid_add(request: HttpRequest, payload: AvoidIn) -> Status[dict[str, Any]]:
         where="body",
         names={"person": "person_id", "domain": "company_domain"},
     )
-    data = form.cleaned_data
-    user = api_user(request)
-    if data["person"]:
-        entry = add_to_avoid(person=load_person(data["person"]), by=user, reason=data["reason"])
-    else:
-        entry = add_avoid_entry(
-            by=user,
-            reason=data["reason"],
-            email_normalized=data["email"],
-            phone_normalized=data["phone"],
-            company_domain=data["domain"],
-        )
+    person_id = form.cleaned_data["person"]
+    person = load_person(person_id) if person_id else None
+    entry = form.add(person=person, by=api_user(request))
     return Status(201, avoid_entry_out(_entry(entry.pk)))
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from leadflow.crm.models import Person
 from leadflow.crm.roles import roles_of
 from leadflow.crm.selectors import avoid as avoid_selectors
-from leadflow.crm.services.avoid import add_avoid_entry, add_to_avoid, lift_avoid
+from leadflow.crm.services.avoid import lift_avoid
 from leadflow.domain.errors import DomainError
 from leadflow.domain.people import PersonType, Role
 from leadflow.web.access import role_required, signed_in_user
@@ -48,22 +48,10 @@ def avoid_add(request: HttpRequest) -> HttpResponse:
     form = AvoidAddForm(request.POST)
     person = _person_param(request.POST.get("person", ""))  # to show whom, even on an error
     if form.is_valid():
-        data = form.cleaned_data
         user = signed_in_user(request)
         assert user is not None  # role_required let only a signed-in user in
         try:
-            if data["person"]:
-                if person is None:
-                    raise DomainError("that person no longer exists")
-                entry = add_to_avoid(person=person, by=user, reason=data["reason"])
-            else:
-                entry = add_avoid_entry(
-                    by=user,
-                    reason=data["reason"],
-                    email_normalized=data["email"],
-                    phone_normalized=data["phone"],
-                    company_domain=data["domain"],
-                )
+            entry = form.add(person=person, by=user)
         except DomainError as error:
             form.add_error(None, error.reason)
         else:

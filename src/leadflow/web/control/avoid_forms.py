@@ -6,7 +6,11 @@ import re
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import User
 
+from leadflow.crm.models import AvoidEntry, Person
+from leadflow.crm.services.avoid import add_avoid_entry, add_to_avoid
+from leadflow.domain.errors import DomainError
 from leadflow.domain.normalize import InvalidValue, normalize_email, normalize_phone
 
 MAX_ID = 2**63 - 1  # a larger number would overflow the database's integer, not miss
@@ -91,6 +95,22 @@ class AvoidAddForm(forms.Form):
                 "Avoid from the search results)"
             )
         return data
+
+    def add(self, *, person: Person | None, by: User) -> AvoidEntry:
+        """Put the valid form's person (found by the caller: None when they are gone) or
+        details on the Avoid list (the page and the API alike)."""
+        data = self.cleaned_data
+        if data["person"]:
+            if person is None:
+                raise DomainError("that person no longer exists")
+            return add_to_avoid(person=person, by=by, reason=data["reason"])
+        return add_avoid_entry(
+            by=by,
+            reason=data["reason"],
+            email_normalized=data["email"],
+            phone_normalized=data["phone"],
+            company_domain=data["domain"],
+        )
 
 
 class AvoidLiftForm(forms.Form):

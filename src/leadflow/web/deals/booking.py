@@ -17,7 +17,6 @@ from django.views.decorators.http import require_http_methods
 from leadflow.crm.roles import roles_of
 from leadflow.crm.selectors.appointments import booking_subject
 from leadflow.crm.selectors.people import who
-from leadflow.crm.services.pipeline import book_appointment
 from leadflow.domain.errors import DomainError
 from leadflow.domain.people import Role
 from leadflow.web.access import role_required
@@ -36,19 +35,8 @@ def book(request: HttpRequest, person_id: int) -> HttpResponse:
     initial = {"setter": user.pk} if Role.SETTER in roles_of(user) else {}
     form = BookingForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            appointment = book_appointment(
-                person=subject.person,
-                setter=data["setter"],
-                rep=data["rep"],
-                scheduled_at=data["scheduled_at"],
-                has_problem_we_solve=data["has_problem_we_solve"],
-                has_authority_to_buy=data["has_authority_to_buy"],
-                agreed_to_talk_to_sales=data["agreed_to_talk_to_sales"],
-                by=user,
-                reason=data["note"].strip(),
-            )
+            appointment = form.book(subject.person, by=user)
         except DomainError as refused:
             form.add_error(None, refused.reason)
         else:

@@ -15,10 +15,11 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from leadflow.crm.models import Opportunity
+from leadflow.crm.models import Appointment, Opportunity, Person
 from leadflow.crm.selectors.appointments import staff_with_role
 from leadflow.crm.selectors.people import who
 from leadflow.crm.selectors.pipeline_board import services_offered
+from leadflow.crm.services.pipeline import book_appointment
 from leadflow.domain.people import Role
 from leadflow.domain.pipeline import AppointmentOutcome, LostDisposition, MoveDetails, Stage
 
@@ -86,6 +87,21 @@ class BookingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["setter"].queryset = staff_with_role(Role.SETTER)  # type: ignore[attr-defined]
         self.fields["rep"].queryset = staff_with_role(Role.REP)  # type: ignore[attr-defined]
+
+    def book(self, person: Person, *, by: User) -> Appointment:
+        """Book the valid form's appointment (the page and the API alike)."""
+        data = self.cleaned_data
+        return book_appointment(
+            person=person,
+            setter=data["setter"],
+            rep=data["rep"],
+            scheduled_at=data["scheduled_at"],
+            has_problem_we_solve=data["has_problem_we_solve"],
+            has_authority_to_buy=data["has_authority_to_buy"],
+            agreed_to_talk_to_sales=data["agreed_to_talk_to_sales"],
+            by=by,
+            reason=data["note"].strip(),
+        )
 
 
 class OutcomeForm(forms.Form):
