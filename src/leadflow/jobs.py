@@ -2,7 +2,7 @@
 (the forecast's win table), retraining the learned lead score, and list exports asked
 for through the API.
 
-`leadflow nightly` enqueues the first two; run it from cron (see README). On the embedded
+`leadflow nightly` enqueues the nightly ones (NIGHTLY); run it from cron (see README). On the embedded
 default the tasks run in the process that enqueues them; a worker backend runs them
 elsewhere without a change here.
 """
@@ -40,7 +40,14 @@ def retrain_lead_score() -> str:
     return scheduled_retrain()
 
 
-NIGHTLY = (refit_forecast, retrain_lead_score)
+@task()
+def forget_idempotency_keys() -> str:
+    from leadflow.api.idempotency import forget_old_keys
+
+    return f"{forget_old_keys():,} idempotency keys older than a day forgotten"
+
+
+NIGHTLY = (refit_forecast, retrain_lead_score, forget_idempotency_keys)
 
 
 # --- list exports -------------------------------------------------------------------------

@@ -23,5 +23,9 @@ def test_the_nightly_retrain_says_so_when_history_is_too_thin(world: World) -> N
     assert not LeadScoreModel.objects.exists()
 
 
-def test_nightly_runs_both_jobs() -> None:
-    assert {job.name for job in NIGHTLY} == {"refit_forecast", "retrain_lead_score"}
+def test_nightly_refits_retrains_and_forgets_old_idempotency_keys() -> None:
+    assert {job.name for job in NIGHTLY} == {
+        "refit_forecast",
+        "retrain_lead_score",
+        "forget_idempotency_keys",
+    }
