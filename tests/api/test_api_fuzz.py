@@ -8,11 +8,14 @@ small real world so ids sometimes exist."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
 from django.contrib.auth.models import User
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
@@ -25,7 +28,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def owner_token(db: None) -> str:
+def connections_kept() -> Iterator[None]:
+    """Schemathesis calls the WSGI app directly, not through Django's test client, so
+    Django would close the database connection at the end of each request, and with it
+    the test's transaction (PostgreSQL). The test client stops that the same way."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def owner_token(db: None, connections_kept: None) -> str:
     owner = User.objects.create_superuser("fuzz-owner", password="a-long-test-password")
     return create_token(user=owner, name="fuzz").secret
 
