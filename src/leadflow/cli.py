@@ -486,6 +486,6 @@ def main() -> None:
     app()
 
 
-# The report, plan, forecast and score commands, and the operating ones (backup,
-# restore), live in their own modules; importing them registers them on `app`.
-from leadflow import cli_ops, cli_reports  # noqa: E402, F401
+# The report, plan, forecast and score commands, the operating ones (backup, restore)
+# and the worker live in their own modules; importing them registers them on `app`.
+from leadflow import cli_jobs, cli_ops, cli_reports  # noqa: E402, F401

@@ -12,6 +12,7 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -61,6 +62,11 @@ class LeadflowSettings(BaseSettings):
     form_limit_per_source: int = Field(default=300, ge=1)
     webhook_limit_per_ip: int = Field(default=120, ge=1)
     webhook_limit_per_source: int = Field(default=60, ge=1)
+    tasks_backend: Literal["immediate", "database"] = Field(
+        default="immediate",
+        description="immediate: jobs run in the process that asks for them (one laptop); "
+        "database: they wait in the database for `leadflow worker` (several processes)",
+    )
     country: str = Field(default="US", description="business-day calendar country")
     subdivision: str | None = None
     time_zone: str = "UTC"

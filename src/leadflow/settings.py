@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_tasks",
+    "django_tasks_db",
     # Only for its static files: the API docs page loads Swagger UI from them, not a CDN.
     "ninja",
     "leadflow.crm",
@@ -42,7 +43,14 @@ INSTALLED_APPS = [
 
 # Background jobs through Django's tasks API (the django-tasks backport of Django 6's
 # django.tasks). The embedded default runs each job in the process that enqueues it.
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# With LEADFLOW_TASKS_BACKEND=database they wait in a table (django-tasks-db) until a
+# `leadflow worker` takes them: on PostgreSQL a queue needs no other server, and a job
+# that fails or is retried stays on record with its error.
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_conf.tasks_backend]}}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

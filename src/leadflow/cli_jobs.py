@@ -1,0 +1,44 @@
+"""`leadflow worker`: runs the jobs queued in the database (LEADFLOW_TASKS_BACKEND=
+database). Registered on the main `leadflow` app by leadflow.cli."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from leadflow.cli import _setup_django, app, console
+
+
+@app.command("worker")
+def worker_command(
+    queue: Annotated[str, typer.Option(help="the queue to take jobs from")] = "default",
+    batch: Annotated[
+        bool, typer.Option(help="stop when the queue is empty instead of waiting for more")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(help="seconds between looks at an empty queue")
+    ] = 1.0,
+    max_tasks: Annotated[
+        int | None, typer.Option(help="stop after this many jobs (then restart the worker)")
+    ] = None,
+) -> None:
+    """Run queued jobs (imports, exports, retraining, the nightly run) until stopped.
+
+    Several workers may run at once, on one machine or many: each job is taken by one
+    (a row lock on PostgreSQL). SIGTERM lets the running job finish first."""
+    _setup_django()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    backend = settings.TASKS["default"]["BACKEND"]
+    if not backend.startswith("django_tasks_db"):
+        console.print(
+            "[red]Jobs run where they are asked for (LEADFLOW_TASKS_BACKEND=immediate): "
+            "there is no queue to work. Set LEADFLOW_TASKS_BACKEND=database to queue them.[/]"
+        )
+        raise typer.Exit(1)
+    options: dict[str, object] = {"queue_name": queue, "interval": interval, "batch": batch}
+    if max_tasks is not None:
+        options["max_tasks"] = max_tasks
+    call_command("db_worker", **options)
