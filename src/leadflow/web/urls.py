@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("leadflow.web.segments.urls")),  # client segments
     path("", include("leadflow.web.exports.urls")),  # channel list exports
     path("", include("leadflow.web.reports.urls")),  # funnel, show rate, cohorts, plan
+    path("", include("leadflow.web.jobs.urls")),  # queued jobs and their retry
     path("settings/tokens/", include("leadflow.web.tokens_urls")),  # personal API tokens
 ]

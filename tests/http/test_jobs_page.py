@@ -1,0 +1,88 @@
+"""The jobs page (issue 9): queued jobs, how each ended, and a retry for a failed one."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django_tasks import task
+from django_tasks_db.management.commands import db_worker as worker_command
+from django_tasks_db.models import DBTaskResult
+from pytest_django.fixtures import Settings
+
+from leadflow.domain.people import Role
+from tests.api.conftest import user_with
+
+DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@task()
+def add_up(a: int, b: int) -> int:
+    return a + b
+
+
+@task()
+def refuse_to_work(reason: str) -> None:
+    raise RuntimeError(reason)
+
+
+@pytest.fixture
+def queue(settings: Settings, db: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings.TASKS = DATABASE_QUEUE
+    # The worker drops stale connections between jobs; inside a test that would drop the
+    # test's own transaction (PostgreSQL). Django's test client keeps it the same way.
+    monkeypatch.setattr(worker_command, "close_old_connections", lambda: None)
+
+
+def work() -> None:
+    call_command("db_worker", batch=True, interval=0.01, verbosity=0)
+
+
+def test_the_page_lists_each_job_with_how_it_ended(client: Client, queue: None) -> None:
+    add_up.enqueue(2, 3)
+    refuse_to_work.enqueue("the disk is full")
+    work()
+    client.force_login(user_with(Role.OWNER))
+    page = client.get("/jobs/").content.decode()
+    assert "add up" in page
+    assert "successful" in page
+    assert "refuse to work" in page
+    assert "<td>RuntimeError: the disk is full</td>" in page
+    assert page.count(">Retry</button>") == 1  # only the failed one
+
+
+def test_a_failed_job_is_queued_again_with_its_arguments(client: Client, queue: None) -> None:
+    refuse_to_work.enqueue("try later")
+    work()
+    failed = DBTaskResult.objects.get()
+    client.force_login(user_with(Role.ADMIN))
+    response = client.post(f"/jobs/{failed.pk}/retry/")
+    assert response.status_code == 302
+    again = DBTaskResult.objects.exclude(pk=failed.pk).get()
+    assert again.status == "READY"
+    assert again.args_kwargs == failed.args_kwargs
+    assert DBTaskResult.objects.get(pk=failed.pk).status == "FAILED"  # the failure stays
+
+
+def test_only_a_failed_job_can_be_retried(client: Client, queue: None) -> None:
+    add_up.enqueue(1, 1)
+    work()
+    done = DBTaskResult.objects.get()
+    client.force_login(user_with(Role.OWNER))
+    assert client.post(f"/jobs/{done.pk}/retry/").status_code == 404
+    assert DBTaskResult.objects.count() == 1
+
+
+@pytest.mark.parametrize("role", [Role.MARKETING, Role.SETTER, Role.REP])
+def test_only_owners_and_admins_see_the_jobs(client: Client, db: None, role: Role) -> None:
+    client.force_login(user_with(role))
+    assert client.get("/jobs/").status_code == 403
+
+
+def test_without_a_queue_the_page_says_jobs_run_where_they_are_asked_for(
+    client: Client, db: None
+) -> None:
+    client.force_login(user_with(Role.OWNER))
+    page = client.get("/jobs/").content.decode()
+    assert "LEADFLOW_TASKS_BACKEND=immediate" in page
+    assert "No jobs yet." in page
