@@ -16,9 +16,7 @@ def worker_command(
     batch: Annotated[
         bool, typer.Option(help="stop when the queue is empty instead of waiting for more")
     ] = False,
-    interval: Annotated[
-        float, typer.Option(help="seconds between looks at an empty queue")
-    ] = 1.0,
+    interval: Annotated[float, typer.Option(help="seconds between looks at an empty queue")] = 1.0,
     max_tasks: Annotated[
         int | None, typer.Option(help="stop after this many jobs (then restart the worker)")
     ] = None,

@@ -2,9 +2,9 @@
 (the forecast's win table), retraining the learned lead score, and list exports asked
 for through the API.
 
-`leadflow nightly` enqueues the nightly ones (NIGHTLY); run it from cron (see README). On the embedded
-default the tasks run in the process that enqueues them; a worker backend runs them
-elsewhere without a change here.
+`leadflow nightly` enqueues the nightly ones (NIGHTLY); run it from cron (see README). On
+the embedded default the tasks run in the process that enqueues them; with
+LEADFLOW_TASKS_BACKEND=database they wait for `leadflow worker`.
 """
 
 from __future__ import annotations

@@ -194,13 +194,13 @@ def test_sat_on_the_board_records_the_appointments_outcome(rex: Client, deals: D
 
 def test_the_move_form_asks_only_what_the_stage_needs(rex: Client, deals: Deals) -> None:
     won = rex.get(move_url(deals.rex_contract, Stage.WON), **HTMX).content.decode()
-    names = set(re.findall(r'name="([a-z_]+)"', won)) - {"csrfmiddlewaretoken"}
+    names = set(re.findall(r'name="([a-z_]+)"', won)) - {"csrfmiddlewaretoken", "from_stage"}
     assert names == {"contract_value", "services"}
     lost = rex.get(move_url(deals.rex_contract, Stage.LOST), **HTMX).content.decode()
-    names = set(re.findall(r'name="([a-z_]+)"', lost)) - {"csrfmiddlewaretoken"}
+    names = set(re.findall(r'name="([a-z_]+)"', lost)) - {"csrfmiddlewaretoken", "from_stage"}
     assert names == {"lost_reason", "disposition"}
     cancelled = rex.get(move_url(deals.rex_set, Stage.CANCELLED), **HTMX).content.decode()
-    names = set(re.findall(r'name="([a-z_]+)"', cancelled)) - {"csrfmiddlewaretoken"}
+    names = set(re.findall(r'name="([a-z_]+)"', cancelled)) - {"csrfmiddlewaretoken", "from_stage"}
     assert names == {"callback_on"}
 
 

@@ -48,10 +48,11 @@ from leadflow.crm.selectors import pipeline_board
 from leadflow.crm.selectors.appointments import appointment_line, booking_subject
 from leadflow.crm.services.pipeline import (
     move_opportunity,
+    moved_since,
     record_appointment_outcome,
 )
 from leadflow.domain import pipeline
-from leadflow.domain.errors import MissingDetail
+from leadflow.domain.errors import MissingDetail, StaleState
 from leadflow.domain.people import Role
 from leadflow.domain.pipeline import CLOSED_STAGES, MoveDetails, Stage
 from leadflow.web.deals import common as pages
@@ -178,6 +179,8 @@ def opportunities_move(
     opportunity = _opportunity(request, opportunity_id)
     target = payload.stage
     appointment_at = _aware(payload.appointment_at)
+    if payload.from_stage is not None and Stage(opportunity.stage) is not payload.from_stage:
+        raise StaleState(moved_since(opportunity, payload.from_stage))
     # The table, then what the target needs: 409 or 422 with the pipeline's reason.
     pipeline.move(
         Stage(opportunity.stage),
@@ -214,6 +217,7 @@ def opportunities_move(
         by=user,
         details=replace(details, reason=payload.reason.strip() or details.reason),
         services_bought=form.services_bought(),
+        seen_at=payload.from_stage,
     )
     return _detail(moved)
 

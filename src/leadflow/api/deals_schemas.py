@@ -146,6 +146,11 @@ class MoveIn(Input):
     `appointment_at`."""
 
     stage: Stage
+    from_stage: Stage | None = Field(
+        None,
+        description="the stage you saw the deal at: if someone moved it since, the move is "
+        "a 409 `stale` saying who and when, instead of applying to a stage it has left",
+    )
     reason: str = Field("", max_length=500)
     lost_reason: str = Field("", max_length=500)
     disposition: LostDisposition | None = None

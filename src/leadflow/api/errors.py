@@ -20,6 +20,7 @@ from leadflow.domain.errors import (
     MissingDetail,
     NotPermitted,
     OnAvoidList,
+    StaleState,
 )
 from leadflow.domain.normalize import InvalidValue
 from leadflow.intake.read import IntakeFileError
@@ -41,6 +42,7 @@ class ApiError(HttpError):
 _DOMAIN: list[tuple[type[DomainError], int, str]] = [
     (IllegalTransition, 409, "illegal_transition"),
     (OnAvoidList, 409, "on_avoid_list"),
+    (StaleState, 409, "stale"),
     (NotPermitted, 403, "not_permitted"),
     (MissingDetail, 422, "missing_detail"),
     (InvalidValue, 422, "invalid_value"),

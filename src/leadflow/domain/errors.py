@@ -25,3 +25,7 @@ class NotPermitted(DomainError):
 
 class OnAvoidList(DomainError):
     """The person is on the Avoid list: nothing may promote, market to or re-add them."""
+
+
+class StaleState(DomainError):
+    """What the person acted on has changed since they saw it: someone else moved first."""

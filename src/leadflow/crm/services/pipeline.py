@@ -21,7 +21,7 @@ from leadflow.crm.models import (
 from leadflow.crm.services.avoid import add_to_avoid
 from leadflow.crm.services.common import now_or, record_type_change
 from leadflow.domain import people, pipeline
-from leadflow.domain.errors import IllegalTransition
+from leadflow.domain.errors import IllegalTransition, StaleState
 from leadflow.domain.people import PersonEvent, PersonType, Role
 from leadflow.domain.pipeline import (
     CLOSED_STAGES,
@@ -71,6 +71,20 @@ def _apply_move(
     )
     facts.refresh([opportunity.person_id])
     return recorded
+
+
+def moved_since(opportunity: Opportunity, seen_at: Stage) -> str:
+    """Who moved the deal last, and when: the reason a stale move is refused."""
+    last = opportunity.stage_changes.select_related("by").order_by("-at", "-id").first()
+    now = Stage(opportunity.stage).label
+    if last is None:
+        return f"this deal is at {now}, not {seen_at.label}: look at it again and decide"
+    who = (last.by.get_full_name() or last.by.get_username()) if last.by else "someone"
+    when = timezone.localtime(last.at).strftime("%Y-%m-%d %H:%M")
+    return (
+        f"{who} moved this deal to {now} at {when}, after you saw it at {seen_at.label}: "
+        "look at it again and decide"
+    )
 
 
 def _lock(opportunity: Opportunity) -> Opportunity:
@@ -351,8 +365,13 @@ def move_opportunity(
     details: MoveDetails,
     services_bought: list[str] | None = None,
     at: datetime | None = None,
+    seen_at: Stage | None = None,
 ) -> Opportunity:
     """Any move in the table, for a page that moves an opportunity to a chosen stage.
+
+    `seen_at` is the stage the person saw the deal at: when another move came first (two
+    reps on one deal), the later one is refused with who moved it and when, instead of
+    silently applying a decision made about a stage the deal has left.
 
     The move is checked against the table first, under the lock, so an illegal one
     changes nothing: mark_lost with disposition avoid would otherwise put a won client on
@@ -361,6 +380,8 @@ def move_opportunity(
     """
     at = now_or(at)
     opportunity = _lock(opportunity)
+    if seen_at is not None and Stage(opportunity.stage) is not seen_at:
+        raise StaleState(moved_since(opportunity, seen_at))
     pipeline.move(Stage(opportunity.stage), target, details)
     if target is Stage.WON and details.contract_value is not None:
         mark_won(

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from leadflow.crm.models import Opportunity
 from leadflow.crm.selectors import pipeline_board
-from leadflow.crm.services.pipeline import move_opportunity
+from leadflow.crm.services.pipeline import move_opportunity, moved_since
 from leadflow.domain import pipeline
 from leadflow.domain.errors import DomainError, IllegalTransition, MissingDetail
 from leadflow.domain.people import PersonType
@@ -107,6 +107,11 @@ def move(request: HttpRequest, opportunity_id: int, stage: str) -> HttpResponse:
         raise Http404("no such opportunity among yours")
     posted = request.method == "POST"
     form = move_form(target, request.POST if posted else None, opportunity=opportunity)
+    seen_at = _seen_at(request) if posted else None
+    if seen_at is not None and Stage(opportunity.stage) is not seen_at:
+        # Someone moved it while this form was open: say who, and show it as it is now.
+        refusal = moved_since(opportunity, seen_at)
+        return _move_form(request, opportunity, target, form, refusal=refusal, status=409)
     # Not in the table: say so before asking for anything (a card dragged anywhere).
     illegal = _illegal(opportunity, target)
     if illegal or not posted:
@@ -123,12 +128,21 @@ def move(request: HttpRequest, opportunity_id: int, stage: str) -> HttpResponse:
                 by=user,
                 details=form.details(),
                 services_bought=form.services_bought(),
+                seen_at=seen_at,
             )
         except DomainError as refused:
             form.add_error(None, refused.reason)
         else:
             return _moved(request, moved, target)
     return _move_form(request, opportunity, target, form, status=422)
+
+
+def _seen_at(request: HttpRequest) -> Stage | None:
+    """The stage the form was opened at (None from an older page without it)."""
+    try:
+        return Stage(request.POST.get("from_stage", ""))
+    except ValueError:
+        return None
 
 
 def _move_form(
