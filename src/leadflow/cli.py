@@ -91,14 +91,60 @@ def demo(
 def serve_command(
     port: Annotated[int, typer.Option(help="port to serve on")] = 8000,
     host: Annotated[str, typer.Option(help="address to serve on")] = "127.0.0.1",
+    production: Annotated[
+        bool,
+        typer.Option(
+            "--production",
+            help="gunicorn with several worker processes and the production settings "
+            "(LEADFLOW_PRODUCTION=1, docs/production.md)",
+        ),
+    ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="with --production: worker processes (LEADFLOW_WEB_WORKERS, 2 per core)"
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(min=1, help="with --production: threads per worker (LEADFLOW_WEB_THREADS, 4)"),
+    ] = None,
 ) -> None:
     """Migrate if needed and serve the web app."""
-    _setup_django()
+    if not production and (workers or threads):
+        raise typer.BadParameter("--workers and --threads need --production")
+    if production:
+        # One switch: the server and the settings it serves are production together.
+        os.environ["LEADFLOW_PRODUCTION"] = "1"
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        _setup_django()
+    except ImproperlyConfigured as error:
+        console.print(f"[bold red]Not serving:[/] {error}")
+        raise typer.Exit(2) from error
+    from django.conf import settings
+    from django.core.management import call_command
+
     from leadflow.crm.services.playbook import seed_defaults
 
-    _migrate()
-    seed_defaults()
-    _serve(host, port)
+    def prepare() -> None:
+        _migrate()
+        seed_defaults()
+        if not settings.WHITENOISE_USE_FINDERS:
+            # Production settings serve only the collected, hashed files (settings.py).
+            call_command("collectstatic", interactive=False, verbosity=0)
+
+    if production:
+        # Imported here: gunicorn runs on Unix only, waitress everywhere.
+        from leadflow.server import in_a_child_process, serve_production
+
+        in_a_child_process(prepare)
+        console.print(f"[bold green]leadflow (production) is starting at http://{host}:{port}/[/]")
+        serve_production(host=host, port=port, workers=workers, threads=threads)
+    else:
+        prepare()
+        _serve(host, port)
 
 
 @app.command()

@@ -120,7 +120,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-# Files are served from the apps by WhiteNoise's finders; the root only has to exist.
+# The embedded default serves the files from the apps by WhiteNoise's finders; the root
+# only has to exist.
 STATIC_ROOT = _conf.resolved_data_dir() / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
@@ -128,6 +129,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+if _conf.production:
+    # `leadflow serve` collects them into STATIC_ROOT first (every template names them with
+    # {% static %}): the names carry a hash of the content, so WhiteNoise lets browsers
+    # cache them for good, and it serves them gzipped without looking in the apps.
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
+    WHITENOISE_USE_FINDERS = False
 
 # On in both modes (they are Django's defaults too): no MIME sniffing, no framing.
 SECURE_CONTENT_TYPE_NOSNIFF = True
