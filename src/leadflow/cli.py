@@ -529,7 +529,19 @@ def import_suppressions_command(
 
 
 def main() -> None:
-    app()
+    from django.db import DatabaseError
+
+    try:
+        app()
+    except DatabaseError as error:
+        from leadflow.crm.faults import database_fault
+
+        fault = database_fault(error)
+        if fault is None:
+            raise
+        # The command's transaction rolled back: say so instead of a traceback.
+        console.print(f"[bold red]Stopped:[/] {fault.message} ({error})")
+        raise SystemExit(3) from error
 
 
 # The report, plan, forecast and score commands, the operating ones (backup, restore)

@@ -26,11 +26,11 @@ def worker_command(
     Several workers may run at once, on one machine or many: each job is taken by one
     (a row lock on PostgreSQL). SIGTERM lets the running job finish first."""
     _setup_django()
-    from django.conf import settings
     from django.core.management import call_command
 
-    backend = settings.TASKS["default"]["BACKEND"]
-    if not backend.startswith("django_tasks_db"):
+    from leadflow.jobs import jobs_wait_for_a_worker
+
+    if not jobs_wait_for_a_worker():
         console.print(
             "[red]Jobs run where they are asked for (LEADFLOW_TASKS_BACKEND=immediate): "
             "there is no queue to work. Set LEADFLOW_TASKS_BACKEND=database to queue them.[/]"

@@ -67,6 +67,14 @@ class LeadflowSettings(BaseSettings):
         description="immediate: jobs run in the process that asks for them (one laptop); "
         "database: they wait in the database for `leadflow worker` (several processes)",
     )
+    cache_url: str | None = Field(
+        default=None,
+        description="redis://host:6379/0 for a cache every process shares (the intake rate "
+        "limits count across them); default: each process its own, in memory",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="of leadflow's own messages, on stderr"
+    )
     country: str = Field(default="US", description="business-day calendar country")
     subdivision: str | None = None
     time_zone: str = "UTC"

@@ -1,6 +1,6 @@
 """Work that runs as tasks of Django's tasks API (django-tasks): the nightly statistics
-(the forecast's win table), retraining the learned lead score, and list exports asked
-for through the API.
+(the forecast's win table), retraining the learned lead score, list exports asked for
+through the API, and taking the webhook's inbox in.
 
 `leadflow nightly` enqueues the nightly ones (NIGHTLY); run it from cron (see README). On
 the embedded default the tasks run in the process that enqueues them; with
@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django_tasks import task
 
@@ -24,6 +26,7 @@ from leadflow.domain.errors import DomainError
 from leadflow.exports.candidates import Filters
 from leadflow.exports.segments import segment_filter
 from leadflow.exports.service import export_channel_list
+from leadflow.intake import inbox
 from leadflow.reports import forecast
 from leadflow.scoring.commands import scheduled_retrain
 from leadflow.web.exports.views import export_dir
@@ -48,6 +51,59 @@ def forget_idempotency_keys() -> str:
 
 
 NIGHTLY = (refit_forecast, retrain_lead_score, forget_idempotency_keys)
+
+
+# --- the webhook's inbox (intake/inbox.py) --------------------------------------------------
+
+# In a worker a drain stays a little while after the inbox empties, so a steady stream of
+# webhook calls is taken in by one job rather than thousands; it ends after a while even
+# under load, so other jobs queued behind it get their turn.
+DRAIN_LINGER_SECONDS = 1.0
+DRAIN_AT_MOST_SECONDS = 60.0
+_DRAIN_POLL_SECONDS = 0.05
+
+
+@task()
+def drain_webhook_inbox(linger: bool = False) -> str:
+    """Take the queued webhook deliveries in through the intake pipeline."""
+    started = last_taken = time.monotonic()
+    taken = 0
+    while True:
+        began = time.monotonic()
+        if batch := inbox.drain():
+            taken += batch
+            last_taken = time.monotonic()
+        now = time.monotonic()
+        if not linger or now - last_taken > DRAIN_LINGER_SECONDS:
+            break
+        if now - started > DRAIN_AT_MOST_SECONDS:
+            break
+        # A run of the pipeline costs about as much for one person as for a hundred: rest
+        # as long as the last drain took, so under load the batches grow instead of the
+        # drain taking a whole core for a few people at a time.
+        time.sleep(max(_DRAIN_POLL_SECONDS, now - began))
+    return f"{taken:,} webhook deliveries taken in"
+
+
+def ask_for_drain() -> None:
+    """Have the inbox drained: at once on the embedded default (the task runs here), else
+    by a worker — unless a drain is already waiting for one, which will see this delivery
+    too (it is committed before we look). A drain already running is not enough: it may
+    be about to stop."""
+    if not jobs_wait_for_a_worker():
+        drain_webhook_inbox.enqueue(linger=False)
+        return
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.ready().filter(task_path=drain_webhook_inbox.module_path)
+    if not waiting.exists():
+        drain_webhook_inbox.enqueue(linger=True)
+
+
+def jobs_wait_for_a_worker() -> bool:
+    """LEADFLOW_TASKS_BACKEND=database: jobs wait in the database for `leadflow worker`,
+    rather than running in the process that asks for them."""
+    return str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db")
 
 
 # --- list exports -------------------------------------------------------------------------

@@ -43,10 +43,12 @@ class ServerSettings(BaseSettings):
         "keep it below the service manager's own stop timeout",
     )
     max_requests: int = Field(
-        default=1000,
+        default=0,
         ge=0,
-        description="a worker is replaced after about this many requests (0: never), "
-        "so memory a report or import left behind is given back",
+        description="replace a worker after about this many requests, to give back memory a "
+        "large report or import left behind; 0 (the default): never. A new worker takes a "
+        "second or two to load the app, and its connections wait meanwhile: measured on "
+        "2 cores, 1000 cut GET /healthz from 1,645 to 317 requests/s (p90 1.2 s)",
     )
 
 

@@ -88,7 +88,11 @@ TEMPLATES = [
 
 
 def _database(url: str) -> dict[str, Any]:
-    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60))
+    # A kept connection is checked before a request uses it, so one cut by a database
+    # restart is replaced instead of failing that request.
+    config: dict[str, Any] = dict(
+        dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets the web app read while an import writes; foreign keys are on by
         # default in Django's SQLite backend. The pragmas run on every new connection.
@@ -156,6 +160,18 @@ if _conf.production:
             "https",
         )
 
+# The cache holds the intake rate limits' counters and the dashboard's figures. One per
+# process by default; on several processes or machines a shared Redis makes a limit count
+# every process's requests together.
+if _conf.cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _conf.cache_url,
+            "KEY_PREFIX": "leadflow",
+        }
+    }
+
 # The public intake doors' rate limits (web/intake/ratelimit.py).
 LEADFLOW_RATE_LIMITS = {
     "form": {
@@ -168,6 +184,20 @@ LEADFLOW_RATE_LIMITS = {
         "per_source": _conf.webhook_limit_per_source,
         "window": _conf.rate_window_seconds,
     },
+}
+
+# Everything to stderr, where gunicorn, systemd or a container collects it. Django's own
+# default sends a production 500's traceback only to mail_admins, which is nobody here.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "line": {"format": "{asctime} {levelname} {name} [{process}] {message}", "style": "{"},
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "root": {"handlers": ["stderr"], "level": _conf.log_level},
+    # Django's: warnings (4xx answers) and errors (5xx, with the traceback).
+    "loggers": {"django": {"level": "WARNING"}},
 }
 
 LOGIN_URL = "/login/"

@@ -8,3 +8,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("leadflow.web.urls")),
 ]
+
+handler500 = "leadflow.web.errors.server_error"

@@ -248,6 +248,20 @@ def test_this_week_runs_from_tomorrow_to_sunday(staff: Staff, day: Day) -> None:
     assert [line.appointment.pk for line in week.week.lines] == [inside.pk]
 
 
+def test_at_the_weekend_this_week_is_the_week_coming(staff: Staff, day: Day) -> None:
+    """On Saturday or Sunday the week that matters is the next one: Monday's first call
+    must be on the page a rep opens on Sunday evening."""
+    saturday, sunday = date(2030, 1, 5), date(2030, 1, 6)
+    monday, next_sunday, after = date(2030, 1, 7), date(2030, 1, 13), date(2030, 1, 14)
+    coming = book_at(4, staff.ann, staff.rex, local(monday, 9))
+    last = book_at(5, staff.ann, staff.rex, local(next_sunday, 9))
+    book_at(6, staff.ann, staff.rex, local(after, 9))
+    for today in (saturday, sunday):
+        week = agenda(rep_id=staff.rex.pk, today=today)
+        assert week.week_ends == next_sunday
+        assert [line.appointment.pk for line in week.week.lines] == [coming.pk, last.pk]
+
+
 def test_the_page_costs_the_same_queries_for_many_appointments(
     rex: Client, staff: Staff, day: Day, django_assert_max_num_queries: DjangoAssertNumQueries
 ) -> None:

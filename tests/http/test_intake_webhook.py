@@ -109,11 +109,12 @@ def test_a_list_of_objects_is_one_batch_and_a_resend_only_merges(
     client: Client, partner: Source
 ) -> None:
     eli = {"email": "eli@owensreyes.com", "first_name": "Eli"}
-    status, body = post(client, [DANA, eli])
+    sent = int(time.time())
+    status, body = post(client, [DANA, eli], at=sent)
     assert status == 201
     assert [r["outcome"] for r in body["rows"]] == ["created", "created"]  # type: ignore[union-attr]
     # A resend is signed anew (an identical signature would be a replay: 409).
-    status, body = post(client, [DANA, eli], at=int(time.time()) - 1)
+    status, body = post(client, [DANA, eli], at=sent + 1)
     assert status == 200
     assert body["counts"]["merged"] == 2  # type: ignore[index]
     assert Person.objects.count() == 2

@@ -26,10 +26,14 @@ _FIELD_NAMES = frozenset(f.value for f in Field)
 def saved_mapping(source_name: str) -> dict[str, str]:
     """The mapping saved for this source; empty when there is none (or no such source)."""
     stored = Source.objects.filter(name=source_name).values_list("field_mapping", flat=True)
-    mapping = stored.first()
-    if not isinstance(mapping, dict):
+    return usable_mapping(stored.first())
+
+
+def usable_mapping(stored: object) -> dict[str, str]:
+    """A source's stored field_mapping, keeping only headers mapped to a field we know."""
+    if not isinstance(stored, dict):
         return {}
-    return {str(h): str(f) for h, f in mapping.items() if str(f) in _FIELD_NAMES | {IGNORE}}
+    return {str(h): str(f) for h, f in stored.items() if str(f) in _FIELD_NAMES | {IGNORE}}
 
 
 def save_mapping(source_name: str, mapping: Mapping[str, str]) -> None:

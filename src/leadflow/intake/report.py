@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -30,6 +31,18 @@ class IntakeReport:
     @property
     def errors(self) -> list[str]:
         return self.rows.filter(pl.col("outcome") == Outcome.ERROR.value)["detail"].to_list()
+
+    def as_json(self) -> dict[str, Any]:
+        """The whole report for an API caller: totals, every error line, every row."""
+        return {
+            "written": self.written,
+            "reason": self.reason,
+            "counts": {o.value: n for o, n in self.counts.items()},
+            "read": self.read,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "rows": self.rows.select("row", "outcome", "detail", "person_id").to_dicts(),
+        }
 
     def write_csv(self, path: Path) -> None:
         """One line per input row: row, outcome, detail."""

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import date, datetime
+from functools import partial
 
 import polars as pl
 from django.contrib.auth.models import User
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leadflow.crm import adapters
 from leadflow.crm.models import Campaign, Source
+from leadflow.intake.locks import INTEGRITY_ERRORS, IntakeConflict, lock_for_intake
 from leadflow.intake.options import (
     IntakeOptions,
     ListKind,
@@ -24,6 +27,8 @@ from leadflow.intake.read import Table
 from leadflow.intake.report import IntakeReport
 from leadflow.intake.writer import write_plan
 
+logger = logging.getLogger(__name__)
+
 
 def run_intake(
     table: Table,
@@ -35,7 +40,8 @@ def run_intake(
 ) -> IntakeReport:
     """Nothing is written on a dry run, nor in all-or-nothing mode when a row has an
     error; the report still says what happened, or would have, to every row.
-    `stage` is told each stage's name as it starts (see options.STAGES)."""
+    `stage` is told each stage's name as it starts (see options.STAGES). Runs at the
+    same moment take turns where they overlap (locks.py): nobody is stored twice."""
     now = now or timezone.now()
     rules = Rules(
         playbook=adapters.playbook(),
@@ -46,7 +52,55 @@ def run_intake(
     review_due = rules.calendar.add_business_days(
         timezone.localdate(now), adapters.business_settings().raw_age_alert_business_days
     )
+    attempt = partial(
+        _plan_and_write,
+        table,
+        options,
+        rules=rules,
+        by=by,
+        now=now,
+        review_due=review_due,
+        stage=stage,
+    )
+    try:
+        rows, errors, refused = attempt()
+    except INTEGRITY_ERRORS as error:
+        if connection.vendor != "postgresql":
+            raise  # SQLite runs one import at a time: this is a bug, not a race
+        # The locks keep runs apart, so this should not happen; if it does, the other
+        # run has committed (a unique index waits for that before refusing), and a new
+        # plan sees what it wrote and merges into it.
+        logger.warning("intake: %s; planning again", error)
+        try:
+            rows, errors, refused = attempt()
+        except INTEGRITY_ERRORS as again:
+            logger.warning("intake: %s; nothing written", again)
+            raise IntakeConflict(
+                "another import was writing the same people at the same moment; nothing "
+                "was written: send or import it again"
+            ) from again
+    reason = ""
+    if refused:
+        reason = f"nothing was written: {errors} row(s) have errors (mode all-or-nothing)"
+    elif options.dry_run:
+        reason = "dry run: nothing was written"
+    return IntakeReport(rows, written=not reason, reason=reason, warnings=table.warnings)
+
+
+def _plan_and_write(
+    table: Table,
+    options: IntakeOptions,
+    *,
+    rules: Rules,
+    by: User | None,
+    now: datetime,
+    review_due: date,
+    stage: StageHook,
+) -> tuple[pl.DataFrame, int, bool]:
+    """One transaction: the rows' outcomes, how many are errors, and whether the errors
+    refused the whole run."""
     with transaction.atomic():
+        lock_for_intake(table, options)  # before anything is read
         source, _ = Source.objects.get_or_create(name=options.source)
         campaign, _ = Campaign.objects.get_or_create(
             name=options.campaign,
@@ -80,9 +134,4 @@ def run_intake(
                 )
                 .drop("_new")
             )
-    reason = ""
-    if refused:
-        reason = f"nothing was written: {errors} row(s) have errors (mode all-or-nothing)"
-    elif options.dry_run:
-        reason = "dry run: nothing was written"
-    return IntakeReport(rows, written=not reason, reason=reason, warnings=table.warnings)
+    return rows, errors, refused

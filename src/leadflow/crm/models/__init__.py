@@ -19,6 +19,7 @@ from leadflow.crm.models.history import (
     StageChange,
     TypeChangeRecord,
 )
+from leadflow.crm.models.inbox import DeliveryState, WebhookDelivery
 from leadflow.crm.models.marketing import Activity, Campaign, Source
 from leadflow.crm.models.people import AvoidEntry, Company, Person
 from leadflow.crm.models.pipeline import Appointment, Opportunity
@@ -45,6 +46,7 @@ __all__ = [
     "Company",
     "ConsentChange",
     "Criterion",
+    "DeliveryState",
     "ExportRecord",
     "ForecastFit",
     "FunnelDay",
@@ -67,4 +69,5 @@ __all__ = [
     "Task",
     "TemperatureTrigger",
     "TypeChangeRecord",
+    "WebhookDelivery",
 ]

@@ -86,12 +86,18 @@ def _appointments(rep_id: int | None) -> QuerySet[Appointment]:
     return queryset if rep_id is None else queryset.filter(rep_id=rep_id)
 
 
+SATURDAY = 5
+
+
 def agenda(*, rep_id: int | None, today: date | None = None) -> Agenda:
-    """Today's and this week's appointments, and earlier ones still waiting for an
-    outcome (a rep who forgot to record one leaves the setter's show rate unknown)."""
+    """Today's and this week's appointments (on a Saturday or Sunday, next week's too),
+    and earlier ones still waiting for an outcome (a rep who forgot to record one leaves
+    the setter's show rate unknown)."""
     today = today or timezone.localdate()
     tomorrow = today + timedelta(days=1)
     week_ends = today + timedelta(days=6 - today.weekday())
+    if today.weekday() >= SATURDAY:  # at the weekend "this week" is the one coming
+        week_ends += timedelta(days=7)
     start, end_of_today = _start_of(today), _start_of(tomorrow)
     scoped = _appointments(rep_id)
     return Agenda(

@@ -10,7 +10,6 @@ from typing import Any
 import polars as pl
 
 from leadflow.intake.options import Outcome
-from leadflow.intake.report import IntakeReport
 
 ROWS_PER_PAGE = 100
 MAX_ERROR_LINES = 1000  # beyond that the page would be unreadable: the CSV has them all
@@ -38,19 +37,6 @@ def error_lines(detail: str | None) -> list[ErrorLine]:
 def counts_table(counts: dict[str, int], read: int) -> list[tuple[str, int]]:
     """Every outcome in a fixed order (zeros too), then the total they add up to."""
     return [*((o.value, counts.get(o.value, 0)) for o in Outcome), ("total", read)]
-
-
-def report_json(report: IntakeReport) -> dict[str, Any]:
-    """The whole report for an API caller: totals, every error line, every row."""
-    return {
-        "written": report.written,
-        "reason": report.reason,
-        "counts": {o.value: n for o, n in report.counts.items()},
-        "read": report.read,
-        "errors": report.errors,
-        "warnings": report.warnings,
-        "rows": report.rows.select("row", "outcome", "detail", "person_id").to_dicts(),
-    }
 
 
 @dataclass(frozen=True)

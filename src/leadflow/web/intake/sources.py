@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from leadflow.crm.models import Source
 from leadflow.crm.roles import roles_of
 from leadflow.domain.people import Role
+from leadflow.intake import inbox
 from leadflow.web.access import ENTERERS, OWNERS, UPLOADERS, role_required
 from leadflow.web.intake import ratelimit, webform, webhook
 from leadflow.web.intake.forms import SourceForm
@@ -93,7 +94,7 @@ def _render_source(request: HttpRequest, source: Source, *, new_secret: str) -> 
         "form_url": form_url,
         "campaign": webform.campaign_for(source.name),
         "webhook_url": webhook_url,
-        "webhook_campaign": webhook.campaign_for(source.name),
+        "webhook_campaign": inbox.campaign_for(source.name),
         "header": webhook.SIGNATURE_HEADER,
         "timestamp_header": webhook.TIMESTAMP_HEADER,
         "tolerance_minutes": webhook.TIMESTAMP_TOLERANCE_SECONDS // 60,

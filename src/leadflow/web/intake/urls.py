@@ -19,4 +19,5 @@ urlpatterns = [
     # Source names may hold "/" ("LinkedIn / Ads"), hence path, not str.
     path("form/<path:source>", webform.submit, name="intake-form"),
     path("webhook/<path:source>", webhook.receive, name="intake-webhook"),
+    path("deliveries/<slug:token>", webhook.delivery_outcome, name="intake-webhook-delivery"),
 ]

@@ -12,15 +12,23 @@
   exist.
 - **Replays**: the timestamp is signed, so an old request cannot be dated anew: one more
   than 5 minutes from our clock either way is 401 (saying by how much), and a signature
-  already received within that window is 409, so a request caught on the wire cannot be
-  sent again. A sender that retries signs again with the current time.
+  already received is 409, so a request caught on the wire cannot be sent again — to any
+  web process: the signatures received are kept in the database (intake/inbox.py). A
+  sender that retries signs again with the current time.
 - **Rate limits**: per client IP and per source (ratelimit.py), 429 with Retry-After. The
   source's allowance counts only signed requests, so a stranger cannot use it up.
 - **Run**: campaign ``"<source> webhook"``, mode all-or-nothing: the sender is a program
   that can fix and resend the whole batch, and half a batch written is harder to retry.
-- **Answers**: 201 when someone was created, else 200, with the counts and every row's
-  outcome; 422 with the reasons (row numbers are positions in the list, from 1) for JSON
-  that is malformed or of the wrong shape, or any row error, and then nothing is written.
+  A checked request is kept in the inbox (intake/inbox.py) and taken in through the
+  intake pipeline in batches, with every request still all-or-nothing on its own.
+- **Answers**: every answer names its ``delivery`` (a receipt). JSON that is malformed or
+  of the wrong shape is 422 with the reasons at once. Otherwise, when the request could be
+  taken in before answering (the embedded default runs jobs in the request): 201 when
+  someone was created, else 200, with the counts and every row's outcome, or 422 with the
+  reasons (row numbers are positions in the list, from 1) and nothing written. With a
+  worker (LEADFLOW_TASKS_BACKEND=database): 202 at once, and ``GET status_url``
+  (``/intake/deliveries/<delivery>``) gives ``state`` queued, then written or refused,
+  with the same report.
 """
 
 from __future__ import annotations
@@ -31,21 +39,17 @@ import json
 import re
 import time
 
-from django.core.cache import cache
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from leadflow.crm.models import Source
-from leadflow.intake.fields import Field
-from leadflow.intake.mappings import fields_of_keys, saved_mapping
-from leadflow.intake.options import IntakeOptions, ListKind, Mode, Outcome
+from leadflow.crm.models import DeliveryState, Source, WebhookDelivery
+from leadflow.intake import inbox
 from leadflow.intake.read import IntakeFileError
-from leadflow.intake.records import merge_aliases, table_from_records
-from leadflow.intake.run import run_intake
+from leadflow.jobs import ask_for_drain, jobs_wait_for_a_worker
 from leadflow.web.access import client_ip
 from leadflow.web.intake import ratelimit
-from leadflow.web.intake.reports import report_json
 
 SIGNATURE_HEADER = "X-Leadflow-Signature"
 TIMESTAMP_HEADER = "X-Leadflow-Timestamp"
@@ -57,10 +61,6 @@ _UNAUTHORIZED = (
     "keyed with the source's webhook secret>"
 )
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")
-
-
-def campaign_for(source: str) -> str:
-    return f"{source} webhook"
 
 
 def signature(secret: str, body: bytes, timestamp: int | str) -> str:
@@ -83,8 +83,12 @@ def receive(request: HttpRequest, source: str) -> JsonResponse:
             f"send {TIMESTAMP_HEADER}: the time of sending in unix seconds, e.g. "
             f"{int(time.time())}; it is signed with the body",
         )
-    secret = Source.objects.filter(name=source).values_list("webhook_secret", flat=True).first()
-    if not secret or not _signed(request, secret, timestamp):
+    stored = Source.objects.filter(name=source).first()
+    if (
+        stored is None
+        or not stored.webhook_secret
+        or not _signed(request, stored.webhook_secret, timestamp)
+    ):
         return _error(401, _UNAUTHORIZED)
     skew = int(time.time()) - int(timestamp)
     if abs(skew) > TIMESTAMP_TOLERANCE_SECONDS:
@@ -95,37 +99,56 @@ def receive(request: HttpRequest, source: str) -> JsonResponse:
             f"{TIMESTAMP_TOLERANCE_SECONDS} seconds of our clock: sign each request when "
             "sending it, with the current time (and check the sender's clock)",
         )
-    seen = _seen_key(source, request.headers[SIGNATURE_HEADER])
-    # cache.add is atomic: of two copies sent at once, only one gets through.
-    if not cache.add(seen, True, timeout=2 * TIMESTAMP_TOLERANCE_SECONDS):
-        return _error(
-            409,
-            "this request was already received (same signature); to send it again, sign "
-            "it anew with the current time",
-        )
+    given = request.headers[SIGNATURE_HEADER]
+    try:
+        records = inbox.records_for_intake(stored, _records(request.body))
+    except IntakeFileError as error:
+        delivery = inbox.refuse(stored, error.reason, given)
+    else:
+        delivery = inbox.accept(stored, records, given)
+    if delivery is None:  # this signature was received before: a replay
+        return _replayed()
     # After the replay check, so a replayed copy cannot use up the source's allowance.
     refused = ratelimit.count("webhook", "source", source)
     if refused is not None:
-        cache.delete(seen)  # not received: the same request may come again after Retry-After
+        delivery.delete()  # not received: the same request may come again after Retry-After
         return _too_many(refused)
-    try:
-        records = _records(request.body)
-        keys = (k for r in records if isinstance(r, dict) for k in r if isinstance(k, str))
-        records = merge_aliases(records, fields_of_keys(keys, saved_mapping(source)))
-        table = table_from_records(records, blank_columns=(Field.EMAIL.value, Field.PHONE.value))
-        options = IntakeOptions(
-            campaign=campaign_for(source),
-            source=source,
-            kind=ListKind.RESPONSES,
-            mode=Mode.ALL_OR_NOTHING,
-        )
-        report = run_intake(table, options)
-    except IntakeFileError as error:
-        return JsonResponse({"written": False, "errors": [error.reason]}, status=422)
-    body = report_json(report)
-    if not report.written:
-        return JsonResponse(body, status=422)
-    return JsonResponse(body, status=201 if report.counts[Outcome.CREATED] else 200)
+    if delivery.state == DeliveryState.QUEUED.value:
+        ask_for_drain()
+        if not jobs_wait_for_a_worker():
+            delivery.refresh_from_db()
+    if delivery.status_code is not None:  # taken in already (the embedded default)
+        body = {"delivery": delivery.token, **(delivery.report or {})}
+        return JsonResponse(body, status=delivery.status_code)
+    body = inbox.outcome(delivery) | {
+        "status_url": reverse("intake-webhook-delivery", args=[delivery.token]),
+    }
+    return JsonResponse(body, status=202)
+
+
+@require_safe
+def delivery_outcome(request: HttpRequest, token: str) -> JsonResponse:
+    """The receipt of a request answered 202: queued, then its outcome and every row's.
+    The token is the credential (random, given only to the sender), as the signature was."""
+    refused = ratelimit.count("webhook", "ip", client_ip(request))
+    if refused is not None:
+        return _too_many(refused)
+    delivery = (
+        WebhookDelivery.objects.filter(token=token)
+        .only("token", "state", "received_at", "record_count", "report", "finished_at")
+        .first()
+    )
+    if delivery is None:
+        return _error(404, "no such delivery")
+    return JsonResponse(inbox.outcome(delivery))
+
+
+def _replayed() -> JsonResponse:
+    return _error(
+        409,
+        "this request was already received (same signature); to send it again, sign "
+        "it anew with the current time",
+    )
 
 
 def _signed(request: HttpRequest, secret: str, timestamp: str) -> bool:
@@ -133,15 +156,6 @@ def _signed(request: HttpRequest, secret: str, timestamp: str) -> bool:
     expected = signature(secret, request.body, timestamp)
     # Bytes, so a header with non-ASCII characters is a mismatch, not a TypeError.
     return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
-
-
-def _seen_key(source: str, given: str) -> str:
-    """Where a received signature is remembered: for as long as its timestamp is
-    acceptable, which is up to the tolerance on either side of now, so twice the tolerance
-    covers a sender whose clock runs ahead."""
-    normalized = given.strip().lower()
-    digest = hashlib.sha256(f"{source}\n{normalized}".encode("utf-8", "replace")).hexdigest()
-    return f"leadflow:webhook-seen:{digest}"
 
 
 def _error(status: int, message: str) -> JsonResponse:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -21,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_tasks_db.models import DBTaskResult
 
 from leadflow.domain.people import Role
+from leadflow.jobs import jobs_wait_for_a_worker
 from leadflow.web.access import role_required
 
 JOB_KEEPERS = frozenset({Role.OWNER, Role.ADMIN})
@@ -38,10 +38,6 @@ class JobLine:
     took: timedelta | None
     outcome: str
     may_retry: bool
-
-
-def queued() -> bool:
-    return str(settings.TASKS["default"]["BACKEND"]).startswith("django_tasks_db")
 
 
 def _line(result: DBTaskResult[..., object]) -> JobLine:
@@ -73,7 +69,11 @@ def _line(result: DBTaskResult[..., object]) -> JobLine:
 @role_required(JOB_KEEPERS)
 def jobs(request: HttpRequest) -> HttpResponse:
     results = DBTaskResult.objects.order_by("-enqueued_at")[:SHOWN]
-    context = {"jobs": [_line(r) for r in results], "queued": queued(), "shown": SHOWN}
+    context = {
+        "jobs": [_line(r) for r in results],
+        "queued": jobs_wait_for_a_worker(),
+        "shown": SHOWN,
+    }
     return render(request, "web/jobs/jobs.html", context)
 
 
