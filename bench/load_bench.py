@@ -16,7 +16,7 @@ puts on any request.
 Prints requests/s, p50/p90/p99 latency and the counts per run, then the medians; asserts
 nothing. Needs wrk (Debian: apt-get install wrk).
 
-    uv run python bench/load_bench.py [--seconds 60] [--runs 3] [--connections 16]
+    uv run python bench/load_bench.py [--seconds 60] [--runs 3] [--connections 8]
                                       [--workers N] [--threads T]
 """
 
@@ -78,7 +78,7 @@ def _child(task: dict[str, Any]) -> dict[str, Any]:
     for report in finished.values_list("report", flat=True):
         for outcome, count in report["counts"].items():
             outcomes[outcome] = outcomes.get(outcome, 0) + count
-    accepted = set(task["accepted"])
+    accepted = set(_accepted(Path(task["accepted_prefix"])))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*), count(DISTINCT email_normalized) FROM crm_person"
@@ -232,10 +232,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=None, help="gunicorn workers")
     parser.add_argument("--threads", type=int, default=None, help="threads per worker")
     parser.add_argument("--postgres", default=PG_SERVER, help="PostgreSQL server URL")
+    parser.add_argument(
+        "--worker",
+        choices=["during", "after"],
+        default="during",
+        help="run the worker during the load (production), or start it after (the web "
+        "processes alone: what answering costs without taking in)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the logs and files")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -259,16 +267,24 @@ def main() -> None:
                 "PYTHONUNBUFFERED": "1",
             }
             process, server = _start_server(env, home, args.workers, args.threads)
-            worker = _start_worker(env, home)
+            workers: list[subprocess.Popen[bytes]] = []
+            if args.worker == "during":
+                workers.append(_start_worker(env, home))
             try:
                 spawn(__file__, {"task": "source", "secret": secret}, env)
                 _warm_up(server, home, secret, args.connections)
-                runs = [_run(n, args, server, home, secret, env) for n in range(args.runs)]
+                runs = []
+                for n in range(args.runs):
+                    runs.append(_run(n, args, server, home, secret, env, workers))
             finally:
                 _stop(process)
-                _stop(worker)
+                for worker in workers:
+                    _stop(worker)
     finally:
-        shutil.rmtree(home, ignore_errors=True)
+        if args.keep:
+            print(f"logs kept in {home}")
+        else:
+            shutil.rmtree(home, ignore_errors=True)
     _summary(runs, args)
 
 
@@ -285,7 +301,13 @@ def _warm_up(server: str, home: Path, secret: str, connections: int) -> None:
 
 
 def _run(
-    n: int, args: argparse.Namespace, server: str, home: Path, secret: str, env: dict[str, str]
+    n: int,
+    args: argparse.Namespace,
+    server: str,
+    home: Path,
+    secret: str,
+    env: dict[str, str],
+    workers: list[subprocess.Popen[bytes]],
 ) -> dict[str, Any]:
     run = f"r{n}"
     baseline = _wrk(server + "/healthz", args.seconds, args.connections)
@@ -296,14 +318,15 @@ def _run(
     started_wall = time.time() - 1
     load = _wrk(server + path, args.seconds, args.connections, [str(requests), path, str(prefix)])
     started = time.monotonic()
+    if not workers:  # --worker after: the inbox is taken in once the load is over
+        workers.append(_start_worker(env, home))
     since = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(started_wall))
     while spawn(__file__, {"task": "queued", "since": since}, env)["queued"]:
         time.sleep(1)  # the worker is still taking the last calls in
     drained_after = time.monotonic() - started
     accepted = _accepted(prefix)
-    stored = spawn(
-        __file__, {"task": "check", "run": run, "since": since, "accepted": accepted}, env
-    )
+    check = {"task": "check", "run": run, "since": since, "accepted_prefix": str(prefix)}
+    stored = spawn(__file__, check, env)
     ok = sum(v for k, v in load["statuses"].items() if k.startswith("2"))
     load |= {
         "per_second": (load["requests"] - load["exhausted"]) / load["seconds"],
@@ -339,7 +362,7 @@ def _summary(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
 
     print(
         f"\n{len(runs)} runs of {args.seconds} s, {args.connections} connections, "
-        f"on {os.cpu_count()} CPUs"
+        f"worker {args.worker} the load, on {os.cpu_count()} CPUs"
     )
     print(
         "webhook  median "

@@ -61,27 +61,30 @@ NIGHTLY = (refit_forecast, retrain_lead_score, forget_idempotency_keys)
 DRAIN_LINGER_SECONDS = 1.0
 DRAIN_AT_MOST_SECONDS = 60.0
 _DRAIN_POLL_SECONDS = 0.05
+DRAIN_REST_AT_MOST_SECONDS = 2.0
 
 
 @task()
 def drain_webhook_inbox(linger: bool = False) -> str:
     """Take the queued webhook deliveries in through the intake pipeline."""
+    if not linger:
+        return f"{inbox.drain():,} webhook deliveries taken in"
     started = last_taken = time.monotonic()
     taken = 0
     while True:
         began = time.monotonic()
-        if batch := inbox.drain():
+        if batch := inbox.take_in_batch():
             taken += batch
             last_taken = time.monotonic()
         now = time.monotonic()
-        if not linger or now - last_taken > DRAIN_LINGER_SECONDS:
-            break
-        if now - started > DRAIN_AT_MOST_SECONDS:
+        if now - last_taken > DRAIN_LINGER_SECONDS or now - started > DRAIN_AT_MOST_SECONDS:
             break
         # A run of the pipeline costs about as much for one person as for a hundred: rest
-        # as long as the last drain took, so under load the batches grow instead of the
-        # drain taking a whole core for a few people at a time.
-        time.sleep(max(_DRAIN_POLL_SECONDS, now - began))
+        # three times as long as the last batch took, so under load the batches grow and
+        # the drain keeps to a quarter of a core instead of taking a whole one for a few
+        # people at a time (the web processes need the rest to answer).
+        rest = 3 * (now - began) if batch else _DRAIN_POLL_SECONDS
+        time.sleep(min(DRAIN_REST_AT_MOST_SECONDS, max(_DRAIN_POLL_SECONDS, rest)))
     return f"{taken:,} webhook deliveries taken in"
 
 

@@ -36,7 +36,14 @@ def free_port() -> int:
 @contextmanager
 def postgres_database(prefix: str) -> Iterator[str]:
     """A new PostgreSQL database for the block (never the `test` database); its URL.
-    Skips the test when PostgreSQL is not reachable."""
+
+    These tests run servers of their own on PostgreSQL, whatever database the suite runs
+    on; they run in the suite's PostgreSQL pass (CI's second), not again on SQLite."""
+    if not os.environ.get("LEADFLOW_DATABASE_URL", "").startswith("postgres"):
+        pytest.skip(
+            "runs servers on a PostgreSQL database of its own: in the PostgreSQL pass "
+            "(LEADFLOW_DATABASE_URL=postgresql://...), as CI runs it"
+        )
     psycopg = pytest.importorskip("psycopg")
     name = f"{prefix}_{secrets.token_hex(4)}"
     try:

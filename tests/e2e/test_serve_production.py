@@ -14,7 +14,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,8 +27,8 @@ import httpx
 import pytest
 
 import leadflow
+from tests.e2e.servers import free_port, postgres_database
 
-PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 LEADFLOW = [sys.executable, "-m", "leadflow"]
 HTTPS = {"X-Forwarded-Proto": "https"}
 WORKERS = 2
@@ -52,12 +51,6 @@ class Server:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _children(pid: int) -> set[int]:
@@ -110,18 +103,8 @@ def _serving_pids(log: str) -> set[int]:
 
 @pytest.fixture(scope="module")
 def database() -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    name = f"leadflow_serve_test_{secrets.token_hex(4)}"
-    try:
-        admin = psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"PostgreSQL not reachable at {PG_SERVER}: {error}")
-    with admin:
-        admin.execute(f"CREATE DATABASE {name}")
-        try:
-            yield f"{PG_SERVER}/{name}"
-        finally:
-            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with postgres_database("leadflow_serve_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +120,7 @@ def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         "LEADFLOW_DATA_DIR": str(home / "data"),
         "PYTHONUNBUFFERED": "1",
     }
-    port = _free_port()
+    port = free_port()
     log = home / "server.log"
     with log.open("wb") as out:
         # In its own directory, so no .env file of the working copy is read.

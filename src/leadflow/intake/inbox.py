@@ -23,29 +23,34 @@ same pipeline and rules as every other door.
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 import re
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import polars as pl
-from django.db import IntegrityError, transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from leadflow.crm.models import DeliveryState, Source, WebhookDelivery
 from leadflow.intake.fields import Field
 from leadflow.intake.mappings import fields_of_keys, usable_mapping
 from leadflow.intake.options import IntakeOptions, ListKind, Mode, Outcome
-from leadflow.intake.records import merge_aliases, table_from_records
-from leadflow.intake.report import IntakeReport
+from leadflow.intake.records import check_records, merge_aliases, table_from_records
+from leadflow.intake.report import JSON_ROW, IntakeReport, report_json
 from leadflow.intake.run import run_intake
 
-# Deliveries one batch claims (each of up to 1,000 records); a drain commits after every
-# batch, so the people show up while a long queue is still being taken in.
-BATCH_DELIVERIES = 100
+logger = logging.getLogger(__name__)
+
+# Deliveries one batch claims (most carry one record, a few up to 1,000); a drain commits
+# after every batch, so the people show up while a long queue is still being taken in.
+BATCH_DELIVERIES = 2000
 # Every door that receives records has these columns, so an empty one is a row error
 # ("needs an email, a phone or an external id"), not a missing column.
 BLANK_COLUMNS = (Field.EMAIL.value, Field.PHONE.value)
@@ -61,7 +66,7 @@ def records_for_intake(source: Source, records: Sequence[object]) -> list[object
     merged into the field's name; raises RecordError for a record that cannot be a row."""
     keys = (k for r in records if isinstance(r, dict) for k in r if isinstance(k, str))
     merged = merge_aliases(records, fields_of_keys(keys, usable_mapping(source.field_mapping)))
-    table_from_records(merged, blank_columns=BLANK_COLUMNS)  # every record can be a row
+    check_records(merged, blank_columns=BLANK_COLUMNS)  # every record can be a row
     return merged
 
 
@@ -116,12 +121,14 @@ def refuse(
 def drain() -> int:
     """Take every queued delivery in, a batch at a time; the number of deliveries taken."""
     taken = 0
-    while batch := _drain_batch():
+    while batch := take_in_batch():
         taken += batch
     return taken
 
 
-def _drain_batch() -> int:
+def take_in_batch() -> int:
+    """Take one batch of queued deliveries in (the oldest); how many it held."""
+    started = time.perf_counter()
     with transaction.atomic():
         claimed = list(
             WebhookDelivery.objects.filter(state=DeliveryState.QUEUED.value)
@@ -134,6 +141,9 @@ def _drain_batch() -> int:
             by_source[delivery.source.name].append(delivery)
         for source, deliveries in by_source.items():
             _take_in(source, deliveries)
+    if claimed:
+        took = (time.perf_counter() - started) * 1000
+        logger.info("took %d webhook deliveries in, in %.0f ms", len(claimed), took)
     return len(claimed)
 
 
@@ -142,33 +152,6 @@ class _Span:
     delivery: WebhookDelivery
     first: int  # the delivery's first row in the batch, 1-based
     count: int
-
-    def report(self, whole: IntakeReport) -> IntakeReport:
-        """The delivery's own rows of the batch's report, numbered as in its request."""
-        rows = whole.rows.filter(
-            pl.col("row").is_between(self.first, self.first + self.count - 1)
-        ).with_columns(pl.col("row") - (self.first - 1))
-        failed = pl.col("outcome") == Outcome.ERROR.value
-        errors = rows.filter(failed).height
-        if errors:  # an error's text names its row: the few there are, numbered anew
-            offset = self.first - 1
-            renumbered = rows.filter(failed).select(
-                "row",
-                _detail=pl.col("detail").map_elements(
-                    lambda text: _ROW.sub(lambda m: f"row {int(m[1]) - offset}: ", text),
-                    return_dtype=pl.String,
-                ),
-            )
-            rows = (
-                rows.join(renumbered, on="row", how="left")
-                .with_columns(detail=pl.coalesce("_detail", "detail"))
-                .drop("_detail")
-                .sort("row")
-            )
-        reason = whole.reason
-        if not whole.written and errors:
-            reason = f"nothing was written: {errors} row(s) have errors (mode all-or-nothing)"
-        return IntakeReport(rows, written=whole.written, reason=reason, warnings=whole.warnings)
 
 
 def _take_in(source: str, deliveries: list[WebhookDelivery]) -> None:
@@ -181,20 +164,16 @@ def _take_in(source: str, deliveries: list[WebhookDelivery]) -> None:
     pending = deliveries
     while pending:
         spans, records = _spans(pending)
-        report = run_intake(table_from_records(records, blank_columns=BLANK_COLUMNS), options)
-        if report.written:
-            for span in spans:
-                _finish(span.delivery, span.report(report))
+        whole = run_intake(table_from_records(records, blank_columns=BLANK_COLUMNS), options)
+        reports = _reports(whole, spans)
+        refused = [n for n, report in enumerate(reports) if report["errors"]]
+        if whole.written or not refused:
+            # Written; or refused as a whole for a reason no row carries: say so to each.
+            _finish(spans, reports)
             return
-        refused = [span for span in spans if span.report(report).counts[Outcome.ERROR]]
-        if not refused:  # refused as a whole for a reason no row carries: say so to each
-            for span in spans:
-                _finish(span.delivery, span.report(report))
-            return
-        for span in refused:
-            _finish(span.delivery, span.report(report))
-        kept = {span.delivery.pk for span in spans} - {span.delivery.pk for span in refused}
-        pending = [d for d in pending if d.pk in kept]
+        _finish([spans[n] for n in refused], [reports[n] for n in refused])
+        kept = set(range(len(spans))) - set(refused)
+        pending = [span.delivery for n, span in enumerate(spans) if n in kept]
 
 
 def _spans(deliveries: list[WebhookDelivery]) -> tuple[list[_Span], list[object]]:
@@ -206,20 +185,62 @@ def _spans(deliveries: list[WebhookDelivery]) -> tuple[list[_Span], list[object]
     return spans, records
 
 
-def _finish(delivery: WebhookDelivery, report: IntakeReport) -> None:
-    delivery.state = (DeliveryState.WRITTEN if report.written else DeliveryState.REFUSED).value
-    delivery.report = report.as_json()
-    delivery.status_code = status_code(report)
-    delivery.finished_at = timezone.now()
-    delivery.save(update_fields=["state", "report", "status_code", "finished_at"])
+def _reports(whole: IntakeReport, spans: list[_Span]) -> list[dict[str, Any]]:
+    """Each delivery's report (as JSON) from the batch's: its own rows, numbered as in its
+    request. The batch's rows are read out once; a delivery is a slice of them."""
+    rows = whole.rows.sort("row").select(*JSON_ROW).to_dicts()
+    reports = []
+    for span in spans:
+        own = rows[span.first - 1 : span.first - 1 + span.count]
+        offset = span.first - 1
+        for row in own:
+            row["row"] -= offset
+            if row["outcome"] == Outcome.ERROR.value and offset:
+                row["detail"] = _renumbered(row["detail"], offset)
+        errors = sum(row["outcome"] == Outcome.ERROR.value for row in own)
+        reason = whole.reason
+        if errors and not whole.written:
+            reason = f"nothing was written: {errors} row(s) have errors (mode all-or-nothing)"
+        reports.append(
+            report_json(own, written=whole.written, reason=reason, warnings=whole.warnings)
+        )
+    return reports
 
 
-def status_code(report: IntakeReport) -> int:
+def _renumbered(detail: str, offset: int) -> str:
+    """An error's text names its row by its place in the batch: by its place in the request."""
+    return _ROW.sub(lambda m: f"row {int(m[1]) - offset}: ", detail)
+
+
+def _finish(spans: list[_Span], reports: list[dict[str, Any]]) -> None:
+    """Record each delivery's outcome: one statement, sent once per batch."""
+    now = timezone.now()
+    jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
+    table = WebhookDelivery._meta.db_table
+    values = [
+        (
+            (DeliveryState.WRITTEN if report["written"] else DeliveryState.REFUSED).value,
+            json.dumps(report, cls=DjangoJSONEncoder),
+            _status_code(report),
+            now,
+            span.delivery.pk,
+        )
+        for span, report in zip(spans, reports, strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET state = %s, report = %s{jsonb}, status_code = %s, "
+            "finished_at = %s WHERE id = %s",
+            values,
+        )
+
+
+def _status_code(report: dict[str, Any]) -> int:
     """What the webhook answers for this outcome: 201 someone was created, 200 not, 422
     nothing was written."""
-    if not report.written:
+    if not report["written"]:
         return 422
-    return 201 if report.counts[Outcome.CREATED] else 200
+    return 201 if report["counts"][Outcome.CREATED.value] else 200
 
 
 def outcome(delivery: WebhookDelivery) -> dict[str, Any]:

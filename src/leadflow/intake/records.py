@@ -42,6 +42,25 @@ def table_from_records(records: Sequence[object], *, blank_columns: Iterable[str
     left empty, instead of a whole-request "no email column". They go last, so a record's
     own alias ("E-mail") still feeds the field first.
     """
+    rows, headers = _rows(records, blank_columns)
+    frame = pl.DataFrame(
+        {
+            ROW: pl.Series(ROW, range(1, len(rows) + 1), dtype=pl.UInt32),
+            **{h: pl.Series(h, [row.get(h) for row in rows], dtype=pl.String) for h in headers},
+        }
+    )
+    return Table(frame=frame, headers=list(headers), encoding=ENCODING)
+
+
+def check_records(records: Sequence[object], *, blank_columns: Iterable[str] = ()) -> None:
+    """Raise the RecordError ``table_from_records`` would, without building the table."""
+    _rows(records, blank_columns)
+
+
+def _rows(
+    records: Sequence[object], blank_columns: Iterable[str]
+) -> tuple[list[dict[str, str | None]], dict[str, None]]:
+    """Each record's cells, and the headers in the order they first appear."""
     if isinstance(records, str | bytes) or not isinstance(records, Sequence):
         raise RecordError("expected a list of records")
     if not records:
@@ -54,13 +73,7 @@ def table_from_records(records: Sequence[object], *, blank_columns: Iterable[str
         headers.setdefault(name, None)
     if not headers:
         raise RecordError("the records have no fields")
-    frame = pl.DataFrame(
-        {
-            ROW: pl.Series(ROW, range(1, len(rows) + 1), dtype=pl.UInt32),
-            **{h: pl.Series(h, [row.get(h) for row in rows], dtype=pl.String) for h in headers},
-        }
-    )
-    return Table(frame=frame, headers=list(headers), encoding=ENCODING)
+    return rows, headers
 
 
 def merge_aliases(records: Sequence[object], fields: Mapping[str, str | None]) -> list[object]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,25 @@ from typing import Any
 import polars as pl
 
 from leadflow.intake.options import Outcome
+
+JSON_ROW = ("row", "outcome", "detail", "person_id")
+
+
+def report_json(
+    rows: list[dict[str, Any]], *, written: bool, reason: str, warnings: list[str]
+) -> dict[str, Any]:
+    """A report as JSON from its rows (JSON_ROW dicts), for the doors that answer programs:
+    totals that add up, every error line, every row."""
+    tally = Counter(row["outcome"] for row in rows)
+    return {
+        "written": written,
+        "reason": reason,
+        "counts": {o.value: tally.get(o.value, 0) for o in Outcome},
+        "read": len(rows),
+        "errors": [row["detail"] for row in rows if row["outcome"] == Outcome.ERROR.value],
+        "warnings": warnings,
+        "rows": rows,
+    }
 
 
 @dataclass(frozen=True)
@@ -34,15 +54,8 @@ class IntakeReport:
 
     def as_json(self) -> dict[str, Any]:
         """The whole report for an API caller: totals, every error line, every row."""
-        return {
-            "written": self.written,
-            "reason": self.reason,
-            "counts": {o.value: n for o, n in self.counts.items()},
-            "read": self.read,
-            "errors": self.errors,
-            "warnings": self.warnings,
-            "rows": self.rows.select("row", "outcome", "detail", "person_id").to_dicts(),
-        }
+        rows = self.rows.select(*JSON_ROW).to_dicts()
+        return report_json(rows, written=self.written, reason=self.reason, warnings=self.warnings)
 
     def write_csv(self, path: Path) -> None:
         """One line per input row: row, outcome, detail."""
