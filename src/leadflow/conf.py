@@ -17,6 +17,10 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# The database alias reports read from (settings.py): the primary's unless
+# LEADFLOW_REPORTS_DATABASE_URL names a replica.
+REPORTS_DATABASE = "reports"
+
 # Django's own deploy check asks for as much (security.W009).
 MIN_SECRET_KEY_LENGTH = 50
 MIN_SECRET_KEY_CHARACTERS = 5
@@ -30,6 +34,11 @@ class LeadflowSettings(BaseSettings):
     )
     database_url: str | None = Field(
         default=None, description="postgresql://... for PostgreSQL; default: SQLite in data_dir"
+    )
+    reports_database_url: str | None = Field(
+        default=None,
+        description="postgresql://... of a read replica the reports read from; default: "
+        "the database itself",
     )
     debug: bool = False
     allowed_hosts: list[str] = ["127.0.0.1", "localhost", "[::1]", "testserver"]

@@ -13,14 +13,16 @@ import re
 import secrets
 import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django_tasks import task
+from django.utils import timezone
+from django_tasks import TaskContext, task
 
-from leadflow.crm.models import ExportRecord
+from leadflow.crm.models import ExportRecord, JobProgress
 from leadflow.domain.channels import Channel
 from leadflow.domain.errors import DomainError
 from leadflow.exports.candidates import Filters
@@ -50,7 +52,14 @@ def forget_idempotency_keys() -> str:
     return f"{forget_old_keys():,} idempotency keys older than a day forgotten"
 
 
-NIGHTLY = (refit_forecast, retrain_lead_score, forget_idempotency_keys)
+@task()
+def forget_job_progress() -> str:
+    """The progress of jobs that ended more than a day ago: only a running job's shows."""
+    old = JobProgress.objects.filter(updated_at__lt=timezone.now() - timedelta(days=1))
+    return f"{old.delete()[0]:,} job progress records forgotten"
+
+
+NIGHTLY = (refit_forecast, retrain_lead_score, forget_idempotency_keys, forget_job_progress)
 
 
 # --- the webhook's inbox (intake/inbox.py) --------------------------------------------------
@@ -64,11 +73,20 @@ _DRAIN_POLL_SECONDS = 0.05
 DRAIN_REST_AT_MOST_SECONDS = 2.0
 
 
-@task()
-def drain_webhook_inbox(linger: bool = False) -> str:
+def progress(context: TaskContext, done: int, *, total: int | None = None, note: str) -> None:
+    """Tell the jobs page how far this job has got (its own row, written at once). Only
+    for jobs a worker runs: the page lists only those."""
+    if not jobs_wait_for_a_worker():
+        return
+    JobProgress.objects.update_or_create(
+        job_id=str(context.task_result.id),
+        defaults={"done": done, "total": total, "note": note, "updated_at": timezone.now()},
+    )
+
+
+@task(takes_context=True)
+def drain_webhook_inbox(context: TaskContext, linger: bool = False) -> str:
     """Take the queued webhook deliveries in through the intake pipeline."""
-    if not linger:
-        return f"{inbox.drain():,} webhook deliveries taken in"
     started = last_taken = time.monotonic()
     taken = 0
     while True:
@@ -76,8 +94,12 @@ def drain_webhook_inbox(linger: bool = False) -> str:
         if batch := inbox.take_in_batch():
             taken += batch
             last_taken = time.monotonic()
+            progress(context, taken, note="webhook calls taken in")
+            if not linger:
+                continue  # until the inbox is empty
         now = time.monotonic()
-        if now - last_taken > DRAIN_LINGER_SECONDS or now - started > DRAIN_AT_MOST_SECONDS:
+        idle, long = now - last_taken > DRAIN_LINGER_SECONDS, now - started > DRAIN_AT_MOST_SECONDS
+        if not linger or idle or long:
             break
         # A run of the pipeline costs about as much for one person as for a hundred: rest
         # three times as long as the last batch took, so under load the batches grow and

@@ -8,7 +8,7 @@ from typing import Any
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from leadflow.conf import get_settings
+from leadflow.conf import REPORTS_DATABASE, get_settings
 
 _conf = get_settings()
 BASE_DIR = Path(__file__).resolve().parent
@@ -112,6 +112,12 @@ def _database(url: str) -> dict[str, Any]:
 
 
 DATABASES = {"default": _database(_conf.resolved_database_url())}
+if _conf.reports_database_url:
+    # A read replica the reports read from (reports/common.py); nothing is written there.
+    DATABASES[REPORTS_DATABASE] = {
+        **_database(_conf.reports_database_url),
+        "TEST": {"MIRROR": "default"},
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

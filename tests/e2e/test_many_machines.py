@@ -9,6 +9,7 @@ bounded load from this process (threads on loopback); bench/load_bench.py measur
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Iterator
@@ -184,3 +185,36 @@ def test_a_rate_limit_counts_the_requests_of_every_process_together(
     ]
     assert answers[FORM_LIMIT:] == [429] * FORM_LIMIT, answers
     assert 429 not in answers[:FORM_LIMIT], answers
+
+
+def _raw_leads(env: dict[str, str], home: Path) -> int:
+    report = start(["report", "funnel", "--format", "json"], env, home, "report")
+    assert report.process.wait(timeout=180) == 0, report.output()
+    rows = json.loads(report.output()[report.output().index("{") :])["rows"]
+    return int(next(row["reached"] for row in rows if row["stage"] == "Raw leads"))
+
+
+def test_reports_read_from_the_read_replica_when_one_is_given(tmp_path: Path) -> None:
+    """LEADFLOW_REPORTS_DATABASE_URL: the reports read there, everything else the primary.
+    The "replica" here is a copy of the primary taken after the first import; the second
+    import goes to the primary only, so which of the two a report read shows in its count."""
+    people = tmp_path / "people.csv"
+    with postgres_database("leadflow_primary") as primary:
+        server, name = primary.rsplit("/", 1)
+        replica = f"{server}/{name}_replica"
+        env = production_env(primary, tmp_path / "data")
+        try:
+            for n, count in ((1, 7), (2, 5)):
+                people.write_text(
+                    "first_name,last_name,email\n"
+                    + "".join(f"Rey,Replica{n}x{i},r{n}-{i}@rey.example\n" for i in range(count))
+                )
+                args = ["import", str(people), "--campaign", "c", "--source", "s"]
+                done = start(args, env, tmp_path, f"import{n}")
+                assert done.process.wait(timeout=180) == 0, done.output()
+                if n == 1:
+                    _query(f"{server}/postgres", f"CREATE DATABASE {name}_replica TEMPLATE {name}")
+            assert _raw_leads(env, tmp_path) == 12
+            assert _raw_leads(env | {"LEADFLOW_REPORTS_DATABASE_URL": replica}, tmp_path) == 7
+        finally:
+            _query(f"{server}/postgres", f"DROP DATABASE IF EXISTS {name}_replica WITH (FORCE)")

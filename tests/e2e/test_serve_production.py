@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ import httpx
 import pytest
 
 import leadflow
-from tests.e2e.servers import free_port, postgres_database
+from tests.e2e.servers import free_port, postgres_database, production_env
 
 LEADFLOW = [sys.executable, "-m", "leadflow"]
 HTTPS = {"X-Forwarded-Proto": "https"}
@@ -110,16 +109,8 @@ def database() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def server(database: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     home = tmp_path_factory.mktemp("serve-production")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADFLOW_")}
-    env |= {
-        # No LEADFLOW_PRODUCTION: --production turns it on.
-        "LEADFLOW_SECRET_KEY": secrets.token_urlsafe(50),
-        "LEADFLOW_ALLOWED_HOSTS": '["127.0.0.1"]',
-        "LEADFLOW_PROXY_SSL_HEADER": "X-Forwarded-Proto",
-        "LEADFLOW_DATABASE_URL": database,
-        "LEADFLOW_DATA_DIR": str(home / "data"),
-        "PYTHONUNBUFFERED": "1",
-    }
+    # No LEADFLOW_PRODUCTION: --production turns it on.
+    env = production_env(database, home / "data")
     port = free_port()
     log = home / "server.log"
     with log.open("wb") as out:

@@ -81,7 +81,12 @@ def test_queued_jobs_wait_for_a_worker_and_the_worker_runs_each_once(
     queued = _run(["nightly"], env)
     assert queued.returncode == 0, queued.stderr
     assert "READY" in queued.stdout  # asked for, not run: no worker yet
-    jobs = ["forget_idempotency_keys", "refit_forecast", "retrain_lead_score"]
+    jobs = [
+        "forget_idempotency_keys",
+        "forget_job_progress",
+        "refit_forecast",
+        "retrain_lead_score",
+    ]
     assert _statuses(query) == [(job, "READY") for job in jobs]
 
     worked = _run(["worker", "--batch", "--interval", "0.1"], env)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 from django.test import Client
-from django_tasks import task
+from django_tasks import TaskContext, task
 from django_tasks_db.management.commands import db_worker as worker_command
 from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
 
+from leadflow.crm.models import JobProgress, Person, Source
+from leadflow.crm.services.playbook import seed_defaults
 from leadflow.domain.people import Role
+from leadflow.intake import inbox
+from leadflow.jobs import ask_for_drain, progress
 from tests.api.conftest import user_with
 
 DATABASE_QUEUE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -24,6 +28,19 @@ def add_up(a: int, b: int) -> int:
 @task()
 def refuse_to_work(reason: str) -> None:
     raise RuntimeError(reason)
+
+
+SEEN_WHILE_RUNNING: list[str] = []
+
+
+@task(takes_context=True)
+def halfway(context: TaskContext) -> None:
+    """A job that says how far it has got, then looks at the jobs page as an owner would
+    while it still runs."""
+    progress(context, 1500, total=4000, note="rows written")
+    owner = Client()
+    owner.force_login(user_with(Role.OWNER, username="watching-owner"))
+    SEEN_WHILE_RUNNING.append(owner.get("/jobs/").content.decode())
 
 
 @pytest.fixture
@@ -49,6 +66,35 @@ def test_the_page_lists_each_job_with_how_it_ended(client: Client, queue: None) 
     assert "refuse to work" in page
     assert "<td>RuntimeError: the disk is full</td>" in page
     assert page.count(">Retry</button>") == 1  # only the failed one
+
+
+def test_a_running_job_shows_how_far_it_has_got(client: Client, queue: None) -> None:
+    SEEN_WHILE_RUNNING.clear()
+    halfway.enqueue()
+    work()
+    (while_running,) = SEEN_WHILE_RUNNING
+    assert "running" in while_running
+    assert "1,500 of 4,000 rows written" in while_running
+    client.force_login(user_with(Role.OWNER))
+    after = client.get("/jobs/").content.decode()
+    assert "successful" in after
+    assert "rows written" not in after  # the count is for a job still running
+
+
+def test_the_webhook_drain_counts_the_calls_it_has_taken_in(queue: None) -> None:
+    seed_defaults()
+    site = Source.objects.create(name="site", webhook_secret="s" * 32)
+    for n in range(3):
+        records = inbox.records_for_intake(site, [{"email": f"p{n}@p.example"}])
+        assert inbox.accept(site, records, f"sig-{n}") is not None
+    ask_for_drain()
+    ask_for_drain()  # a drain already waits: not a second one
+    assert DBTaskResult.objects.count() == 1
+    work()
+    (job,) = DBTaskResult.objects.all()
+    assert job.status == "SUCCESSFUL"
+    assert JobProgress.objects.get(job_id=str(job.pk)).done == 3
+    assert Person.objects.count() == 3
 
 
 def test_a_failed_job_is_queued_again_with_its_arguments(client: Client, queue: None) -> None:

@@ -28,4 +28,5 @@ def test_nightly_refits_retrains_and_forgets_old_idempotency_keys() -> None:
         "refit_forecast",
         "retrain_lead_score",
         "forget_idempotency_keys",
+        "forget_job_progress",
     }

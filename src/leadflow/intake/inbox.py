@@ -79,18 +79,7 @@ def accept(
 ) -> WebhookDelivery | None:
     """Store a checked request's records (records_for_intake); None when this signature
     was already received from this source: a replay."""
-    try:
-        with transaction.atomic():
-            return WebhookDelivery.objects.create(
-                source=source,
-                token=secrets.token_hex(16),
-                signature=_digest(signature),
-                received_at=now or timezone.now(),
-                records=records,
-                record_count=len(records),
-            )
-    except IntegrityError:
-        return None
+    return _received(source, signature, records=records, record_count=len(records), now=now)
 
 
 def refuse(
@@ -99,6 +88,27 @@ def refuse(
     """Keep a request that could not be taken in at all (not JSON, a record that cannot
     be a row) as refused, so it is on record and a replay of it is still a replay; None
     when it was already received."""
+    return _received(
+        source,
+        signature,
+        records=[],
+        record_count=0,
+        state=DeliveryState.REFUSED.value,
+        finished=True,
+        report={"written": False, "errors": [reason]},
+        status_code=422,
+        now=now,
+    )
+
+
+def _received(
+    source: Source,
+    signature: str,
+    *,
+    now: datetime | None,
+    finished: bool = False,
+    **fields: Any,
+) -> WebhookDelivery | None:
     when = now or timezone.now()
     try:
         with transaction.atomic():
@@ -107,14 +117,10 @@ def refuse(
                 token=secrets.token_hex(16),
                 signature=_digest(signature),
                 received_at=when,
-                records=[],
-                record_count=0,
-                state=DeliveryState.REFUSED.value,
-                finished_at=when,
-                report={"written": False, "errors": [reason]},
-                status_code=422,
+                finished_at=when if finished else None,
+                **fields,
             )
-    except IntegrityError:
+    except IntegrityError:  # the signature is unique per source
         return None
 
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import polars as pl
 from django.contrib.auth.models import User
-from django.db import connection
+from django.db import connection, connections
 
+from leadflow.conf import REPORTS_DATABASE
 from leadflow.crm.models import Campaign, Source
 
 
@@ -138,7 +139,10 @@ def moment(column: str) -> pl.Expr:
 
 
 def query(sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    with connection.cursor() as cursor:
+    """Every report's read of the history and the funnel facts: from the reports database
+    (a read replica) when LEADFLOW_REPORTS_DATABASE_URL names one, else the primary."""
+    alias = REPORTS_DATABASE if REPORTS_DATABASE in connections.settings else "default"
+    with connections[alias].cursor() as cursor:
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
     return pl.DataFrame(rows, schema=schema, orient="row")

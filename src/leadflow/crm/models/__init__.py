@@ -20,6 +20,7 @@ from leadflow.crm.models.history import (
     TypeChangeRecord,
 )
 from leadflow.crm.models.inbox import DeliveryState, WebhookDelivery
+from leadflow.crm.models.jobs import JobProgress
 from leadflow.crm.models.marketing import Activity, Campaign, Source
 from leadflow.crm.models.people import AvoidEntry, Company, Person
 from leadflow.crm.models.pipeline import Appointment, Opportunity
@@ -52,6 +53,7 @@ __all__ = [
     "FunnelDay",
     "FunnelMonth",
     "IdempotentRequest",
+    "JobProgress",
     "LeadFact",
     "LeadScoreModel",
     "MergeRecord",

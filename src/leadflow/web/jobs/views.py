@@ -16,9 +16,11 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from django_tasks_db.models import DBTaskResult
 
+from leadflow.crm.models import JobProgress
 from leadflow.domain.people import Role
 from leadflow.jobs import jobs_wait_for_a_worker
 from leadflow.web.access import role_required
@@ -38,9 +40,10 @@ class JobLine:
     took: timedelta | None
     outcome: str
     may_retry: bool
+    progress: str = ""  # a running job's own account of how far it has got
 
 
-def _line(result: DBTaskResult[..., object]) -> JobLine:
+def _line(result: DBTaskResult[..., object], progress: JobProgress | None = None) -> JobLine:
     took = None
     if result.started_at and result.finished_at:
         took = result.finished_at - result.started_at
@@ -62,15 +65,23 @@ def _line(result: DBTaskResult[..., object]) -> JobLine:
         took=took,
         outcome=outcome[:500],
         may_retry=result.status == "FAILED",
+        progress=_progress(progress) if progress and result.status == "RUNNING" else "",
     )
+
+
+def _progress(progress: JobProgress) -> str:
+    done = f"{progress.done:,} of {progress.total:,}" if progress.total else f"{progress.done:,}"
+    return f"{done} {progress.note} (at {timezone.localtime(progress.updated_at):%H:%M:%S})"
 
 
 @require_safe
 @role_required(JOB_KEEPERS)
 def jobs(request: HttpRequest) -> HttpResponse:
-    results = DBTaskResult.objects.order_by("-enqueued_at")[:SHOWN]
+    results = list(DBTaskResult.objects.order_by("-enqueued_at")[:SHOWN])
+    running = [str(r.pk) for r in results if r.status == "RUNNING"]
+    progress = {p.job_id: p for p in JobProgress.objects.filter(job_id__in=running)}
     context = {
-        "jobs": [_line(r) for r in results],
+        "jobs": [_line(r, progress.get(str(r.pk))) for r in results],
         "queued": jobs_wait_for_a_worker(),
         "shown": SHOWN,
     }
