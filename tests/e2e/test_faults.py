@@ -26,6 +26,9 @@ from tests.e2e.servers import (
 )
 
 SECRET = secrets.token_hex(16)
+# Enough that the import is still writing when the test sees it start to (the kill must
+# land mid-write); the test fails rather than pass vacuously if it ever finishes first.
+ROWS = 12_000
 
 
 def _admin() -> object:
@@ -174,7 +177,7 @@ def test_an_import_killed_while_writing_leaves_nothing_and_runs_again_cleanly(
         migrate = start(["migrate"], env, tmp_path, "migrate")
         assert migrate.process.wait(timeout=180) == 0, migrate.output()
         people = tmp_path / "people.csv"
-        _people_file(people, 30_000)
+        _people_file(people, ROWS)
         args = ["import", str(people), "--campaign", "spring", "--source", "list"]
         killed = start(args, env, tmp_path, "killed")
         deadline = time.monotonic() + 240
@@ -198,8 +201,8 @@ def test_an_import_killed_while_writing_leaves_nothing_and_runs_again_cleanly(
             outcomes = [row["outcome"] for row in csv.DictReader(report)]
         # Every row is reported once, and every person created is stored once (a generated
         # name like "Killed1111" is a keyboard mash to the spam rules: dropped, not lost).
-        assert len(outcomes) == 30_000
-        assert outcomes.count("created") > 29_000
+        assert len(outcomes) == ROWS
+        assert outcomes.count("created") > ROWS * 0.95
         assert stored() == outcomes.count("created")
         duplicates = _query(
             url, "SELECT 1 FROM crm_person GROUP BY email_normalized HAVING count(*) > 1"

@@ -24,7 +24,7 @@ from tests.e2e.servers import HTTPS, Process, postgres_database, production_env,
 from tests.e2e.servers import signed_webhook as signed
 
 SECRET = secrets.token_hex(16)
-CALLS = 240
+CALLS = 120
 REDIS = "redis://127.0.0.1:6379/15"  # a database of Redis's 16 this test empties first
 FORM_LIMIT = 6
 

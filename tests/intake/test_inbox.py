@@ -118,3 +118,18 @@ def test_a_webhook_call_is_logged_by_its_delivery_not_twice_in_the_audit_log(
     assert delivery.report is not None
     assert delivery.report["rows"][0]["outcome"] == "created"
     assert not AuditEntry.objects.filter(path__startswith="/intake/webhook/").exists()
+
+
+def test_a_call_turned_away_is_forgotten_unless_a_drain_already_took_it_in(site: Source) -> None:
+    """Over the source's rate limit the webhook withdraws the call it had stored, so the
+    sender may send it again; one a drain took in meanwhile was received, and stays."""
+    waiting = _queue(site, [{"email": "hal@hal.example"}], "sig-waiting")
+    assert inbox.withdraw(waiting)
+    assert not WebhookDelivery.objects.filter(pk=waiting.pk).exists()
+
+    taken = _queue(site, [{"email": "ida@ida.example"}], "sig-taken")
+    inbox.drain()
+    assert not inbox.withdraw(taken)
+    taken.refresh_from_db()
+    assert taken.state == DeliveryState.WRITTEN.value
+    assert Person.objects.filter(email_normalized="ida@ida.example").exists()

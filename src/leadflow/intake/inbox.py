@@ -36,6 +36,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from leadflow.crm.models import DeliveryState, Source, WebhookDelivery
@@ -122,6 +123,17 @@ def _received(
             )
     except IntegrityError:  # the signature is unique per source
         return None
+
+
+def withdraw(delivery: WebhookDelivery) -> bool:
+    """Forget a delivery not yet taken in, or refused on arrival (a call turned away after
+    all, so it may be sent again); False when a drain got to it first: it was received
+    and stays."""
+    untouched = Q(state=DeliveryState.QUEUED.value) | Q(
+        state=DeliveryState.REFUSED.value, record_count=0
+    )
+    deleted, _ = WebhookDelivery.objects.filter(untouched, pk=delivery.pk).delete()
+    return deleted > 0
 
 
 def drain() -> int:

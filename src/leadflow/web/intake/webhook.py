@@ -110,9 +110,8 @@ def receive(request: HttpRequest, source: str) -> JsonResponse:
         return _replayed()
     # After the replay check, so a replayed copy cannot use up the source's allowance.
     refused = ratelimit.count("webhook", "source", source)
-    if refused is not None:
-        delivery.delete()  # not received: the same request may come again after Retry-After
-        return _too_many(refused)
+    if refused is not None and inbox.withdraw(delivery):
+        return _too_many(refused)  # not received: it may come again after Retry-After
     if delivery.state == DeliveryState.QUEUED.value:
         ask_for_drain()
         if not jobs_wait_for_a_worker():
