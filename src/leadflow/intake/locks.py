@@ -33,7 +33,7 @@ from django.db import IntegrityError, connection
 from leadflow.crm.models import Source
 from leadflow.intake.normalize import normalize
 from leadflow.intake.options import IntakeOptions
-from leadflow.intake.plan import _canonical
+from leadflow.intake.plan import canonical
 from leadflow.intake.read import IntakeFileError, Table
 
 # Rows above which a batch takes the intake lock exclusively. A row has up to five keys
@@ -81,7 +81,7 @@ INTEGRITY_ERRORS = (IntegrityError, psycopg.IntegrityError)
 def identity_keys(table: Table, options: IntakeOptions) -> list[int]:
     """The sorted lock keys of every value by which a row of the table could be, or
     create, the same person, company or lead source as a row of another run."""
-    frame = normalize(_canonical(table, options), default_region=options.default_region).frame
+    frame = normalize(canonical(table, options), default_region=options.default_region).frame
     texts = pl.concat(
         [
             frame.select(text=pl.format("{}: {}", pl.lit(kind), pl.col(column)))

@@ -82,7 +82,7 @@ class Plan:
     spam_count: int
 
 
-def _canonical(table: Table, options: IntakeOptions) -> pl.DataFrame:
+def canonical(table: Table, options: IntakeOptions) -> pl.DataFrame:
     try:
         mapping = map_headers(table.headers, options.mapping)
     except MappingError as error:
@@ -189,7 +189,7 @@ def plan_intake(
     stage: StageHook = no_progress,
 ) -> Plan:
     stage("normalize")
-    norm = normalize(_canonical(table, options), default_region=options.default_region)
+    norm = normalize(canonical(table, options), default_region=options.default_region)
     frame = norm.frame.join(_error_details(norm.errors), on="row", how="left")
     stage("drop spam, block Avoid")
     frame = frame.with_columns(spam_detail=spam_reasons(frame))
