@@ -1,5 +1,5 @@
-"""Operating commands (issue 9): backup and restore. Registered on the main `leadflow`
-app by leadflow.cli."""
+"""Operating commands (issue 9): backup and restore, re-judging every lead. Registered
+on the main `leadflow` app by leadflow.cli."""
 
 from __future__ import annotations
 
@@ -113,3 +113,61 @@ def _size(count: int) -> str:
             return f"{count:,} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
         size /= 1024
     raise AssertionError("unreachable")
+
+
+@app.command("requalify")
+def requalify_command(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="count what would change; write nothing")
+    ] = False,
+    by: Annotated[str | None, typer.Option(help="the username it is done for")] = None,
+) -> None:
+    """Re-judge every lead under the playbook in force, after the playbook was edited.
+
+    A lead someone confirmed Unqualified after talking to them stays as it is. With
+    LEADFLOW_TASKS_BACKEND=database the run is queued for `leadflow worker`."""
+    _setup_django()
+    from django.contrib.auth.models import User
+    from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from leadflow.crm.services.requalification import requalify_leads, unapplied_changes
+    from leadflow.jobs import jobs_wait_for_a_worker
+    from leadflow.jobs import requalify_leads as requalify_job
+
+    _migrate()
+    user = None
+    if by is not None:
+        user = User.objects.filter(username=by).first()
+        if user is None:
+            raise typer.BadParameter(f"no user named {by!r}", param_hint="--by")
+    pending = unapplied_changes()
+    console.print(f"{pending:,} playbook edits since leads were last re-judged.")
+    if jobs_wait_for_a_worker() and not dry_run:
+        queued = requalify_job.enqueue(by_id=user.pk if user else None)
+        console.print(f"Queued as job {queued.id}: the jobs page shows how far it has got.")
+        return
+    with Progress(
+        *Progress.get_default_columns()[:2],
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bars:
+        bar = bars.add_task("leads judged", total=None)
+        done = requalify_leads(
+            by=user,
+            dry_run=dry_run,
+            progress=lambda judged, total: bars.update(bar, completed=judged, total=total),
+        )
+    table = Table(title="dry run: nothing written" if dry_run else "re-judged")
+    table.add_column("change")
+    table.add_column("leads", justify="right")
+    for move, count in done.moves.items():
+        table.add_row(move, f"{count:,}")
+    console.print(table)
+    console.print(done.describe())
+    if not dry_run:
+        console.print(
+            f"{done.proposals_opened:,} disqualifications proposed for a setter to confirm; "
+            f"{done.proposals_withdrawn:,} proposals withdrawn."
+        )

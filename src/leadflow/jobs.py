@@ -1,6 +1,7 @@
 """Work that runs as tasks of Django's tasks API (django-tasks): the nightly statistics
 (the forecast's win table), retraining the learned lead score, list exports asked for
-through the API, and taking the webhook's inbox in.
+through the API, re-judging every lead after a playbook change, and taking the webhook's
+inbox in.
 
 `leadflow nightly` enqueues the nightly ones (NIGHTLY); run it from cron (see README). On
 the embedded default the tasks run in the process that enqueues them; with
@@ -9,6 +10,7 @@ LEADFLOW_TASKS_BACKEND=database they wait for `leadflow worker`.
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import time
@@ -19,10 +21,12 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.utils import timezone
 from django_tasks import TaskContext, task
 
 from leadflow.crm.models import ExportRecord, JobProgress
+from leadflow.crm.services import requalification
 from leadflow.domain.channels import Channel
 from leadflow.domain.errors import DomainError
 from leadflow.exports.candidates import Filters
@@ -32,6 +36,8 @@ from leadflow.intake import inbox
 from leadflow.reports import forecast
 from leadflow.scoring.commands import scheduled_retrain
 from leadflow.web.exports.views import export_dir
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -59,6 +65,17 @@ def forget_job_progress() -> str:
     return f"{old.delete()[0]:,} job progress records forgotten"
 
 
+@task(takes_context=True)
+def requalify_leads(context: TaskContext, by_id: int | None = None) -> str:
+    """Every lead re-judged under the playbook in force (asked for after editing it)."""
+    by = User.objects.filter(pk=by_id).first() if by_id is not None else None
+
+    def judged(done: int, total: int) -> None:
+        progress(context, done, total=total, note="leads re-judged", in_its_transaction=True)
+
+    return requalification.requalify_leads(by=by, progress=judged).describe()
+
+
 NIGHTLY = (refit_forecast, retrain_lead_score, forget_idempotency_keys, forget_job_progress)
 
 
@@ -73,15 +90,48 @@ _DRAIN_POLL_SECONDS = 0.05
 DRAIN_REST_AT_MOST_SECONDS = 2.0
 
 
-def progress(context: TaskContext, done: int, *, total: int | None = None, note: str) -> None:
+def progress(
+    context: TaskContext,
+    done: int,
+    *,
+    total: int | None = None,
+    note: str,
+    in_its_transaction: bool = False,
+) -> None:
     """Tell the jobs page how far this job has got (its own row, written at once). Only
-    for jobs a worker runs: the page lists only those."""
+    for jobs a worker runs: the page lists only those.
+
+    A job that does all its work in one transaction (so a kill leaves nothing
+    half-written) says `in_its_transaction`: the row then goes through a connection of
+    its own, or nobody would see it before the job ends. Not on SQLite, where that
+    transaction holds the only write lock: such a job shows no progress there."""
     if not jobs_wait_for_a_worker():
         return
-    JobProgress.objects.update_or_create(
-        job_id=str(context.task_result.id),
-        defaults={"done": done, "total": total, "note": note, "updated_at": timezone.now()},
-    )
+    job_id, now = str(context.task_result.id), timezone.now()
+    if not in_its_transaction:
+        JobProgress.objects.update_or_create(
+            job_id=job_id, defaults={"done": done, "total": total, "note": note, "updated_at": now}
+        )
+        return
+    if connection.vendor == "sqlite":
+        return
+    side = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with side.cursor() as cursor:
+            # Progress is worth no wait: should the job's own transaction hold this row
+            # (it wrote progress inside it), give up at once rather than wait on ourselves.
+            cursor.execute("SET lock_timeout = '200ms'")
+            cursor.execute(
+                f"INSERT INTO {JobProgress._meta.db_table} (job_id, done, total, note, updated_at) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (job_id) DO UPDATE SET "
+                "done = EXCLUDED.done, total = EXCLUDED.total, note = EXCLUDED.note, "
+                "updated_at = EXCLUDED.updated_at",
+                [job_id, done, total, note[:200], now],
+            )
+    except DatabaseError:
+        logger.warning("job %s: its progress could not be recorded", job_id)
+    finally:
+        side.close()
 
 
 @task(takes_context=True)

@@ -5,34 +5,37 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from openpyxl import Workbook
-from pytest_django.fixtures import Settings
+from pytest_django.fixtures import DjangoAssertNumQueries, Settings
 
-from leadflow.crm.models import Activity, Campaign, Person, Source
+from leadflow.crm.models import Activity, Campaign, IntakeUpload, Person, Source
 from leadflow.crm.services.playbook import seed_defaults
 from leadflow.domain.people import Role
 from leadflow.web.intake.reports import ROWS_PER_PAGE
+from leadflow.web.intake.store import MAX_PER_USER, sweep
 from tests.http.pages import text_of
-
-HEADER = ["First Name", "Last Name", "Mail Address", "Phone", "Company", "Score"]
+from tests.http.uploading import (
+    HEADER,
+    confirm,
+    counts_on,
+    csv_file,
+    member,
+    person_row,
+    selected,
+    upload,
+)
 
 
 @pytest.fixture(autouse=True)
 def uploads(settings: Settings, tmp_path: Path) -> Path:
     settings.MEDIA_ROOT = str(tmp_path)
-    return tmp_path / "intake-uploads"
-
-
-def member(username: str, role: Role) -> User:
-    user = User.objects.create_user(username, password="a-long-test-password")
-    user.groups.add(Group.objects.get(name=role.value))
-    return user
+    return tmp_path
 
 
 @pytest.fixture
@@ -40,69 +43,6 @@ def marketer(client: Client, db: None) -> Client:
     seed_defaults()
     client.force_login(member("mia", Role.MARKETING))
     return client
-
-
-def person_row(n: int, **changes: str) -> list[str]:
-    values = {
-        "First Name": f"Dana{chr(97 + n % 26)}",
-        "Last Name": "Owens",
-        "Mail Address": f"dana{n}@owensreyes.com",
-        "Phone": f"(512) 555-{n % 10000:04d}",
-        "Company": "Owens & Reyes LLP",
-        "Score": "7",
-        **changes,
-    }
-    return [values[h] for h in HEADER]
-
-
-def csv_file(rows: list[list[str]], header: list[str] = HEADER, name: str = "expo.csv") -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode()
-
-
-def upload(
-    client: Client, data: bytes, *, name: str = "expo.csv", **choices: str
-) -> tuple[int, str]:
-    """Post the file; (status, preview URL or page text)."""
-    form = {
-        "campaign": "Expo 2026",
-        "source": "expo list",
-        "kind": "responses",
-        "mode": "all-or-nothing",
-        "sheet": "",
-        **choices,
-    }
-    response = client.post("/intake/upload/", {**form, "file": SimpleUploadedFile(name, data)})
-    if response.status_code == 302:
-        return 302, response["Location"]
-    return response.status_code, response.content.decode()
-
-
-def selected(page: str, position: int) -> str:
-    select = re.search(rf'<select name="column_{position}".*?</select>', page, re.DOTALL)
-    assert select is not None, f"no select for column {position}"
-    chosen = re.search(r'<option value="([^"]*)" selected>', select[0])
-    assert chosen is not None
-    return chosen[1]
-
-
-def confirm(client: Client, preview_url: str, mapping: dict[int, str], **extra: str) -> str:
-    """Confirm with the page's own defaults, changed where ``mapping`` says; the report."""
-    page = client.get(preview_url).content.decode()
-    columns = len(re.findall(r'<select name="column_\d+"', page))
-    form = {f"column_{i}": mapping.get(i, selected(page, i)) for i in range(columns)}
-    form = {"mode": "all-or-nothing", **form, **extra}
-    response = client.post(preview_url, form)
-    assert response.status_code == 302, text_of(response.content.decode())
-    return str(response["Location"])
-
-
-def counts_on(page: str) -> dict[str, int]:
-    found = re.findall(r'<tr id="count-(\w+)".*?<td class="num">(\d+)</td>', page, re.DOTALL)
-    return {name: int(n) for name, n in found}
 
 
 @pytest.mark.parametrize("role", [Role.SETTER, Role.REP])
@@ -168,7 +108,8 @@ def test_a_confirmed_upload_writes_and_reports_counts_that_add_up(
     }
     assert Activity.objects.filter(campaign__name="Expo 2026").count() == 2
     assert Campaign.objects.get(name="Expo 2026").source.name == "expo list"
-    assert not list(uploads.glob("*.upload"))  # the file is gone once written
+    assert IntakeUpload.objects.get().data is None  # the file is gone once written
+    assert not list(uploads.rglob("*"))  # and never was on disk
 
 
 def test_an_ignored_column_is_not_imported_even_when_its_header_is_known(
@@ -293,13 +234,83 @@ def test_an_excel_sheet_can_be_chosen_by_name(marketer: Client) -> None:
     assert Person.objects.get().first_name == "Lee"
 
 
-def test_another_users_session_cannot_open_an_upload(marketer: Client) -> None:
+def test_another_user_cannot_open_an_upload_by_its_token(marketer: Client) -> None:
     _, preview_url = upload(marketer, csv_file([person_row(1)]))
     other = Client()
     other.force_login(member("max", Role.MARKETING))
     assert other.get(preview_url).status_code == 404
     assert other.post(preview_url, {"mode": "skip-bad"}).status_code == 404
     assert not Person.objects.exists()
+    report_url = confirm(marketer, preview_url, {2: "email"})
+    for url in (preview_url, report_url, report_url.replace("/report/", "/report.csv")):
+        assert other.get(url).status_code == 404
+    assert other.get(preview_url + "status/").status_code == 404
+    assert marketer.get(report_url).status_code == 200
+
+
+def test_the_uploader_may_follow_an_upload_from_another_browser(marketer: Client) -> None:
+    _, preview_url = upload(marketer, csv_file([person_row(1)]))
+    elsewhere = Client()
+    elsewhere.force_login(IntakeUpload.objects.get().uploaded_by)
+    assert "dana1@owensreyes.com" in elsewhere.get(preview_url).content.decode()
+
+
+def test_a_refused_run_keeps_the_file_to_run_again_and_a_written_run_drops_it(
+    marketer: Client,
+) -> None:
+    data = csv_file([person_row(1)])
+    _, preview_url = upload(marketer, data)
+    ignored = {f"column_{i}": "ignore" for i in range(len(HEADER))}
+    response = marketer.post(preview_url, {**ignored, "column_0": "first_name", "mode": "skip-bad"})
+    assert response.status_code == 422
+    stored = IntakeUpload.objects.get()
+    assert stored.status == "refused"
+    assert "no email, phone or id column" in stored.reason
+    assert stored.data is not None
+    assert bytes(stored.data) == data
+    assert marketer.get(preview_url).status_code == 200  # still there to run again
+    confirm(marketer, preview_url, {2: "email"})
+    stored.refresh_from_db()
+    assert (stored.status, stored.data) == ("done", None)
+    assert Person.objects.count() == 1
+    # Written: the preview has nothing left to preview, and says where the report is.
+    response = marketer.get(preview_url)
+    assert response.status_code == 302
+    assert response["Location"].endswith("/report/")
+
+
+def test_uploads_older_than_a_day_are_swept_in_one_statement(
+    marketer: Client, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    _, preview_url = upload(marketer, csv_file([person_row(1)]))
+    _, report_url = upload(marketer, csv_file([person_row(2)]))
+    confirm(marketer, report_url, {2: "email"})
+    with django_assert_num_queries(1):
+        assert sweep(timezone.now() + timedelta(hours=23)) == 0
+    with django_assert_num_queries(1):
+        assert sweep(timezone.now() + timedelta(hours=25)) == 2
+    assert marketer.get(preview_url).status_code == 404
+
+
+def test_an_upload_older_than_a_day_cannot_be_opened_even_before_it_is_swept(
+    marketer: Client,
+) -> None:
+    _, preview_url = upload(marketer, csv_file([person_row(1)]))
+    IntakeUpload.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    assert marketer.get(preview_url).status_code == 404
+
+
+def test_a_user_keeps_only_their_latest_uploads(marketer: Client) -> None:
+    urls = [upload(marketer, csv_file([person_row(n)]))[1] for n in range(MAX_PER_USER + 2)]
+    assert IntakeUpload.objects.count() == MAX_PER_USER
+    assert marketer.get(urls[0]).status_code == 404
+    assert marketer.get(urls[1]).status_code == 404
+    assert marketer.get(urls[-1]).status_code == 200
+    # Another user's uploads are not theirs to make room with.
+    other = Client()
+    other.force_login(member("max", Role.MARKETING))
+    upload(other, csv_file([person_row(99)]))
+    assert IntakeUpload.objects.count() == MAX_PER_USER + 1
 
 
 @pytest.mark.parametrize(

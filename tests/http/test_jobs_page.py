@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.test import Client
 from django_tasks import TaskContext, task
 from django_tasks_db.management.commands import db_worker as worker_command
@@ -132,3 +133,38 @@ def test_without_a_queue_the_page_says_jobs_run_where_they_are_asked_for(
     page = client.get("/jobs/").content.decode()
     assert "LEADFLOW_TASKS_BACKEND=immediate" in page
     assert "No jobs yet." in page
+
+
+SEEN_FROM_ANOTHER_CONNECTION: list[tuple[int, int | None, str]] = []
+
+
+@task(takes_context=True)
+def all_in_one_transaction(context: TaskContext) -> None:
+    """A job whose work commits at once at the end (so a kill leaves nothing), looked at
+    from another connection, as the jobs page in another process would, half-way."""
+    with transaction.atomic():
+        progress(context, 10, total=40, note="leads re-judged", in_its_transaction=True)
+        other = connections.create_connection(DEFAULT_DB_ALIAS)
+        try:
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "SELECT done, total, note FROM crm_jobprogress WHERE job_id = %s",
+                    [str(context.task_result.id)],
+                )
+                SEEN_FROM_ANOTHER_CONNECTION.extend(cursor.fetchall())
+        finally:
+            other.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_working_in_one_transaction_still_shows_its_progress_on_postgresql(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("on SQLite the job's transaction holds the only write lock: no progress")
+    settings.TASKS = DATABASE_QUEUE
+    monkeypatch.setattr(worker_command, "close_old_connections", lambda: None)
+    SEEN_FROM_ANOTHER_CONNECTION.clear()
+    all_in_one_transaction.enqueue()
+    work()
+    assert SEEN_FROM_ANOTHER_CONNECTION == [(10, 40, "leads re-judged")]

@@ -12,7 +12,13 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries
 
 from leadflow.crm import adapters
-from leadflow.crm.models import Avatar, BusinessSettings, Criterion, Person
+from leadflow.crm.models import (
+    Avatar,
+    BusinessSettings,
+    Criterion,
+    Person,
+    RequalificationRun,
+)
 from leadflow.crm.models.history import PlaybookChange
 from leadflow.domain.people import Role
 from leadflow.domain.profile import Trait
@@ -67,6 +73,7 @@ WRITES: list[tuple[str, dict[str, Any]]] = [
     ("/playbook/next-steps/", {}),
     ("/playbook/thresholds/", {"thresholds-raw_age_alert_business_days": "9"}),
     ("/playbook/calendar/", {"calendar-country": "DE"}),
+    ("/playbook/requalify/", {}),
 ]
 
 
@@ -78,6 +85,7 @@ def test_setter_cannot_change_the_playbook(client: Client, staff: Staff, role: R
     for path, data in WRITES:
         assert client.post(path, data).status_code == 403, path
     assert not PlaybookChange.objects.exists()
+    assert not RequalificationRun.objects.exists()
     assert b'href="/playbook/"' not in client.get("/").content
 
 
@@ -402,6 +410,39 @@ def test_the_playbook_page_reads_in_a_fixed_number_of_queries(
             criterion_fields(f"criterion-{avatar.pk}", "niche", "one_of", f"niche{n}"),
         )
     assert PlaybookChange.objects.count() == 16
-    with django_assert_max_num_queries(12):
+    # 12, and two for the last re-judging of every lead and the edits since.
+    with django_assert_max_num_queries(14):
         response = owner.get("/playbook/")
     assert len(response.context["changes"]) == 16
+
+
+def test_requalifying_from_the_page_applies_a_narrowed_service_area_to_stored_leads(
+    owner: Client,
+) -> None:
+    at = timezone.now()
+    texan = qualified_lead("Dana", "Owens", "Owens Reyes", at=at)
+    okie = qualified_lead("Sam", "Tulsa", "Tulsa Legal", at=at, n=1)
+    Person.objects.filter(pk=okie.pk).update(region="OK")
+    okie.company.geography = "US-OK"
+    okie.company.save()
+    rule = Criterion.objects.get(avatar=None, trait=Trait.GEOGRAPHY)
+    response = owner.post(
+        f"/playbook/criteria/{rule.pk}/",
+        {"trait": "geography", "operator": "one_of", "value": "US-TX", "reason": "TX only"},
+    )
+    assert response.status_code == 302
+    page = text_of(owner.get("/playbook/").content.decode())
+    assert "Leads have never been re-judged all at once." in page
+    assert "1 playbook edit since then" in page
+
+    response = owner.post("/playbook/requalify/", follow=True)
+
+    page = text_of(response.content.decode())
+    assert "Leads re-judged: 2 of 2 leads re-judged" in page
+    assert "sweet spot → unqualified: 1" in page
+    assert "No playbook edits since then." in page
+    okie.refresh_from_db()
+    texan.refresh_from_db()
+    assert okie.qualification_status == QualificationStatus.UNQUALIFIED
+    assert texan.qualification_status == QualificationStatus.QUALIFIED
+    assert RequalificationRun.objects.get().by.username == "olive"

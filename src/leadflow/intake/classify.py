@@ -36,6 +36,9 @@ PROFILE_COLUMNS = (
 )
 
 
+_CENTS = Decimal("0.01")
+
+
 def _profile(values: Mapping[str, Any]) -> LeadProfile:
     def text(name: str) -> str | None:
         value = values.get(name)
@@ -48,7 +51,9 @@ def _profile(values: Mapping[str, Any]) -> LeadProfile:
         company_type=text("company_type"),
         employee_count=values.get("employee_count"),
         authority=Authority(values["authority"]) if values.get("authority") is not None else None,
-        monthly_budget=Decimal(str(budget)) if budget is not None else None,
+        # As the database stores it (two places), so an explanation written at intake
+        # reads like one written from the stored person: "5000.00", never "5000.0".
+        monthly_budget=Decimal(str(budget)).quantize(_CENTS) if budget is not None else None,
         outsourcing=Outsourcing(values["outsourcing"]) if text("outsourcing") else None,
         switch_reason=SwitchReason(values["switch_reason"]) if text("switch_reason") else None,
         need=Need(values["need"]) if text("need") else None,

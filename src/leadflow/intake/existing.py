@@ -67,7 +67,7 @@ _PERSON_TYPES: dict[str, Any] = {
 }
 
 
-def _decoded(row: tuple[Any, ...], json_columns: list[int]) -> tuple[Any, ...]:
+def decoded_json(row: tuple[Any, ...], json_columns: list[int]) -> tuple[Any, ...]:
     """JSON columns come back as text from SQLite and as lists from PostgreSQL."""
     values = list(row)
     for i in json_columns:
@@ -246,7 +246,7 @@ def people(ids: Sequence[int]) -> pl.DataFrame:
             cursor.execute(f"SELECT {columns} FROM {table} WHERE id IN ({marks})", list(chunk))
             rows.extend(cursor.fetchall())
     json_columns = [PERSON_COLUMNS.index("services_wanted"), PERSON_COLUMNS.index("waived_traits")]
-    rows = [_decoded(row, json_columns) for row in rows]
+    rows = [decoded_json(row, json_columns) for row in rows]
     schema = {c: _PERSON_TYPES.get(c, pl.String) for c in PERSON_COLUMNS}
     frame = pl.DataFrame(rows, schema=schema, orient="row")
     sources = pl.DataFrame(

@@ -119,3 +119,13 @@ def lock_for_intake(table: Table, options: IntakeOptions) -> None:
             "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k",
             [keys],
         )
+
+
+def lock_out_intake() -> None:
+    """Hold every intake run off until the caller's transaction ends, and wait for those
+    under way: for work that rewrites many people from what it read of them (re-judging
+    every lead), which a run writing the same people meanwhile would make stale."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: BEGIN IMMEDIATE already runs one write transaction at a time
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INTAKE_KEY])

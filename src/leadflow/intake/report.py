@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import polars as pl
 
@@ -60,6 +61,15 @@ class IntakeReport:
     def write_csv(self, path: Path) -> None:
         """One line per input row: row, outcome, detail."""
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["row", "outcome", "detail"])
-            writer.writerows(self.rows.select("row", "outcome", "detail").iter_rows())
+            self._write_csv(handle)
+
+    def csv_text(self) -> str:
+        """What write_csv writes, as text (kept in the database by the upload page)."""
+        out = io.StringIO(newline="")
+        self._write_csv(out)
+        return out.getvalue()
+
+    def _write_csv(self, handle: TextIO) -> None:
+        writer = csv.writer(handle)
+        writer.writerow(["row", "outcome", "detail"])
+        writer.writerows(self.rows.select("row", "outcome", "detail").iter_rows())

@@ -16,6 +16,7 @@ from leadflow.crm.models.history import (
     MergeRecord,
     PlaybookChange,
     QualificationRecord,
+    RequalificationRun,
     StageChange,
     TypeChangeRecord,
 )
@@ -32,6 +33,7 @@ from leadflow.crm.models.playbook import (
     TemperatureTrigger,
 )
 from leadflow.crm.models.segments import Segment
+from leadflow.crm.models.uploads import IntakeUpload, UploadStatus
 from leadflow.crm.models.work import CallLog, ProposedDisqualification, Task
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "FunnelDay",
     "FunnelMonth",
     "IdempotentRequest",
+    "IntakeUpload",
     "JobProgress",
     "LeadFact",
     "LeadScoreModel",
@@ -64,6 +67,7 @@ __all__ = [
     "PlaybookChange",
     "ProposedDisqualification",
     "QualificationRecord",
+    "RequalificationRun",
     "Segment",
     "Source",
     "StageChange",
@@ -71,5 +75,6 @@ __all__ = [
     "Task",
     "TemperatureTrigger",
     "TypeChangeRecord",
+    "UploadStatus",
     "WebhookDelivery",
 ]

@@ -40,6 +40,7 @@ class QualificationRecord(_History):
         AUTOMATIC = "automatic"
         CONFIRMED = "confirmed"  # a proposed disqualification confirmed by a person
         REJECTED = "rejected"  # a proposal rejected: the lead re-qualified without it
+        REQUALIFIED = "requalified"  # every lead re-judged after a playbook change
 
     person = models.ForeignKey(
         "crm.Person", on_delete=models.CASCADE, related_name="qualification_records"
@@ -129,3 +130,28 @@ class PlaybookChange(_History):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.action} at {self.at:%Y-%m-%d}"
+
+
+class RequalificationRun(_History):
+    """Every lead re-judged under the playbook in force: who asked, when, and what changed.
+
+    Editing the playbook re-judges nobody by itself (a rule change can move thousands of
+    leads, so someone decides when); this row says when it last happened, so the playbook
+    page can tell which edits are not yet applied to the leads already stored.
+    """
+
+    considered = models.PositiveIntegerField()
+    changed = models.PositiveIntegerField()
+    # Unqualified by someone who talked to them: left as they are.
+    kept_confirmed = models.PositiveIntegerField()
+    proposals_opened = models.PositiveIntegerField(default=0)
+    proposals_withdrawn = models.PositiveIntegerField(default=0)
+    # {"qualified → unqualified": 120, ...}: how the changed leads moved.
+    moves = models.JSONField(default=dict, blank=True)
+    # The latest playbook edit it applied (null when the playbook was never edited).
+    applied_change = models.ForeignKey(
+        PlaybookChange, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.changed:,} of {self.considered:,} leads re-judged at {self.at:%Y-%m-%d}"

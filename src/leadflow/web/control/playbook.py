@@ -19,12 +19,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from leadflow.crm import adapters
-from leadflow.crm.models import Avatar
+from leadflow.crm.models import Avatar, RequalificationRun
 from leadflow.crm.models.history import PlaybookChange
 from leadflow.crm.selectors import playbook as playbook_selectors
 from leadflow.crm.services import playbook as playbook_services
+from leadflow.crm.services.requalification import unapplied_changes
 from leadflow.domain.errors import DomainError
 from leadflow.domain.people import Role
+from leadflow.jobs import jobs_wait_for_a_worker, requalify_leads
 from leadflow.web.access import role_required, signed_in_user
 from leadflow.web.control.playbook_forms import (
     AvatarForm,
@@ -45,6 +47,19 @@ guarded = role_required(PLAYBOOK_KEEPERS)
 @guarded
 def playbook(request: HttpRequest) -> HttpResponse:
     return _render(request, {})
+
+
+@require_POST
+@guarded
+def requalify(request: HttpRequest) -> HttpResponse:
+    """Queue the re-judging of every lead: a job, since it may rewrite thousands of them.
+    On the embedded default the job has run by the time the page comes back."""
+    result = requalify_leads.enqueue(by_id=_user(request).pk)
+    if result.is_finished:
+        messages.success(request, f"Leads re-judged: {result.return_value}.")
+    else:
+        messages.success(request, "Re-judging every lead: queued as a job (see the jobs page).")
+    return redirect(f"{reverse('playbook')}#requalify")
 
 
 @require_POST
@@ -219,6 +234,11 @@ def _render(request: HttpRequest, bound: dict[str, Any], status: int = 200) -> H
         ),
         "log": log,
         "changes": [playbook_selectors.change_line(c) for c in log],
+        "requalification": {
+            "last": RequalificationRun.objects.select_related("by").order_by("-at", "-id").first(),
+            "unapplied": unapplied_changes(),
+            "queued": jobs_wait_for_a_worker(),
+        },
     }
     return render(request, "web/control/playbook.html", context, status=status)
 

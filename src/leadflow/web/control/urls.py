@@ -9,6 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("avoid/add/", avoid.avoid_add, name="avoid-add"),
     path("avoid/<int:entry_id>/lift/", avoid.avoid_lift, name="avoid-lift"),
     path("playbook/", playbook.playbook, name="playbook"),
+    path("playbook/requalify/", playbook.requalify, name="playbook-requalify"),
     path("playbook/avatars/add/", playbook.avatar_add, name="playbook-avatar-add"),
     path("playbook/avatars/<int:avatar_id>/", playbook.avatar_change, name="playbook-avatar"),
     path(

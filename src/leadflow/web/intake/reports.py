@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -55,13 +54,15 @@ class RowsPage:
         return self.number < self.pages
 
 
-def _read(path: Path) -> pl.DataFrame:
-    return pl.read_csv(path, schema={"row": pl.Int64, "outcome": pl.String, "detail": pl.String})
+def _read(report_csv: str) -> pl.DataFrame:
+    return pl.read_csv(
+        report_csv.encode(), schema={"row": pl.Int64, "outcome": pl.String, "detail": pl.String}
+    )
 
 
-def rows_page(path: Path, *, page: int, outcome: str | None) -> RowsPage:
-    """One page of the per-row report, optionally only rows with one outcome."""
-    frame = _read(path)
+def rows_page(report_csv: str, *, page: int, outcome: str | None) -> RowsPage:
+    """One page of the per-row report (its CSV), optionally only rows with one outcome."""
+    frame = _read(report_csv)
     if outcome:
         frame = frame.filter(pl.col("outcome") == outcome)
     pages = max(1, -(-frame.height // ROWS_PER_PAGE))
@@ -70,6 +71,6 @@ def rows_page(path: Path, *, page: int, outcome: str | None) -> RowsPage:
     return RowsPage(rows=part.to_dicts(), number=number, pages=pages, total=frame.height)
 
 
-def first_errors(path: Path) -> list[str]:
-    errors = _read(path).filter(pl.col("outcome") == Outcome.ERROR.value)
+def first_errors(report_csv: str) -> list[str]:
+    errors = _read(report_csv).filter(pl.col("outcome") == Outcome.ERROR.value)
     return [str(d) for d in errors["detail"].head(MAX_ERROR_LINES).to_list()]

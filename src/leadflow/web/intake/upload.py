@@ -2,29 +2,38 @@
 
 Three steps because a list from outside rarely has our headers: the preview shows what
 each column was taken to be, and lets the uploader correct it, before anything is written.
+
+The run is a job (intake/upload_job.py). On the embedded default it runs inside the
+preview's post, which answers as it always did: the report, or the reason the pipeline
+refused the file as a form error. With a worker the report page says the run is queued
+or running, and follows it until the report is there.
 """
 
 from __future__ import annotations
+
+import io
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from leadflow.crm.models import Campaign, Source
-from leadflow.intake.mappings import apply_mapping, default_mapping, save_mapping, saved_mapping
-from leadflow.intake.options import IntakeOptions, ListKind, Mode
-from leadflow.intake.read import IntakeFileError, Table, read_bytes
-from leadflow.intake.run import run_intake
+from leadflow.crm.models import Campaign, IntakeUpload, Source, UploadStatus
+from leadflow.intake.mappings import default_mapping, saved_mapping
+from leadflow.intake.options import Mode
+from leadflow.intake.read import IntakeFileError, read_bytes
+from leadflow.intake.upload_job import PENDING, RunSummary
+from leadflow.jobs import jobs_wait_for_a_worker
 from leadflow.web.access import UPLOADERS, role_required, signed_in_user
 from leadflow.web.intake.forms import MappingForm, UploadForm
 from leadflow.web.intake.reports import counts_table, first_errors, rows_page
 from leadflow.web.intake.store import (
-    Upload,
     find_upload,
+    keeps_file,
     new_upload,
-    read_upload,
-    record_run,
+    queue_run,
+    run_state,
+    upload_bytes,
 )
 
 PREVIEW_ROWS = 10
@@ -35,7 +44,8 @@ _REFUSED = 422
 @role_required(UPLOADERS)
 def upload(request: HttpRequest) -> HttpResponse:
     form = UploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    user = signed_in_user(request)
+    if request.method == "POST" and form.is_valid() and user is not None:
         file = form.cleaned_data["file"]
         data = file.read()
         sheet = form.cleaned_data["sheet"].strip()
@@ -45,7 +55,7 @@ def upload(request: HttpRequest) -> HttpResponse:
             form.add_error("file", error.reason)
         else:
             stored = new_upload(
-                request.session,
+                user,
                 data,
                 filename=file.name,
                 campaign=form.cleaned_data["campaign"],
@@ -63,11 +73,11 @@ def upload(request: HttpRequest) -> HttpResponse:
 @role_required(UPLOADERS)
 def preview(request: HttpRequest, token: str) -> HttpResponse:
     stored = _upload_or_404(request, token)
-    data = read_upload(stored)
-    if data is None:  # written and deleted, or swept
-        if stored.summary is not None:
-            return redirect("intake-report", token=token)
-        raise Http404("this upload has expired; upload the file again")
+    if stored.status in PENDING and not run_state(stored).may_run_again:
+        return redirect("intake-report", token=token)
+    data = upload_bytes(stored)
+    if data is None:  # written, and the file dropped
+        return redirect("intake-report", token=token)
     try:
         table = read_bytes(data, filename=stored.filename, sheet=stored.sheet or None)
     except IntakeFileError as error:  # it was read once already; only a changed reader
@@ -80,14 +90,16 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
         initial={"mode": stored.mode},
     )
     if request.method == "POST" and form.is_valid():
-        mapping = form.mapping()
-        done = _run(request, stored, table, mapping, Mode(form.cleaned_data["mode"]))
-        if isinstance(done, str):
-            form.add_error(None, done)
-        else:
-            if form.cleaned_data["save_mapping"]:
-                save_mapping(stored.source, mapping)
+        queued = queue_run(
+            stored,
+            mapping=form.mapping(),
+            mode=Mode(form.cleaned_data["mode"]),
+            save_mapping=form.cleaned_data["save_mapping"],
+        )
+        ran = IntakeUpload.objects.only("status", "reason").get(pk=stored.pk)
+        if not queued or ran.status != UploadStatus.REFUSED:
             return redirect("intake-report", token=token)
+        form.add_error(None, ran.reason)  # the embedded default: it ran, and was refused
     context = {
         "upload": stored,
         "row_count": table.frame.height,
@@ -96,37 +108,21 @@ def preview(request: HttpRequest, token: str) -> HttpResponse:
         "columns": form.column_fields(),
         "sample": table.frame.head(PREVIEW_ROWS).rows(),
         "has_saved_mapping": bool(saved_mapping(stored.source)),
+        "unfinished": stored.status in PENDING,  # a run was asked for and has not ended
     }
     status = _REFUSED if request.method == "POST" else 200
     return render(request, "web/intake/preview.html", context, status=status)
-
-
-def _run(
-    request: HttpRequest, stored: Upload, table: Table, mapping: dict[str, str], mode: Mode
-) -> Upload | str:
-    """The run's upload record, or why the pipeline refused the whole file."""
-    trimmed, overrides = apply_mapping(table, mapping)
-    options = IntakeOptions(
-        campaign=stored.campaign,
-        source=stored.source,
-        kind=ListKind(stored.kind),
-        mode=mode,
-        mapping=overrides,
-    )
-    try:
-        report = run_intake(trimmed, options, by=signed_in_user(request))
-    except IntakeFileError as error:
-        return error.reason
-    return record_run(request.session, stored, report, mapping)
 
 
 @require_safe
 @role_required(UPLOADERS)
 def report(request: HttpRequest, token: str) -> HttpResponse:
     stored = _upload_or_404(request, token)
-    summary = stored.summary
-    if summary is None or not stored.report_csv.exists():
-        return redirect("intake-preview", token=token)
+    summary = RunSummary.stored(stored)
+    if stored.status != UploadStatus.DONE or summary is None:
+        if stored.status == UploadStatus.UPLOADED:
+            return redirect("intake-preview", token=token)
+        return render(request, "web/intake/run.html", _run_context(stored))
     outcome = request.GET.get("outcome") or None
     try:
         page_number = int(request.GET.get("page", "1"))
@@ -140,7 +136,7 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
         "error_count": summary.counts.get("error", 0),
         "page": rows_page(stored.report_csv, page=page_number, outcome=outcome),
         "outcome": outcome or "",
-        "can_rerun": not summary.written and stored.file.exists(),
+        "can_rerun": not summary.written and keeps_file(stored),
         "preview_url": reverse("intake-preview", kwargs={"token": token}),
     }
     return render(request, "web/intake/report.html", context)
@@ -148,23 +144,46 @@ def report(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_safe
 @role_required(UPLOADERS)
+def run_status(request: HttpRequest, token: str) -> HttpResponse:
+    """The run's state for the report page to poll (htmx); once the run is over, the
+    page reloads itself into the report."""
+    stored = _upload_or_404(request, token)
+    if stored.status not in PENDING:
+        return HttpResponse(headers={"HX-Refresh": "true"})
+    return render(request, "web/intake/_run_state.html", _run_context(stored))
+
+
+def _run_context(stored: IntakeUpload) -> dict[str, object]:
+    """A run that is not (or not yet) a report: queued, running, refused, failed."""
+    state = run_state(stored) if stored.status in PENDING else None
+    return {
+        "upload": stored,
+        "state": state,
+        "follow": state is not None and not state.ended,
+        "worker": jobs_wait_for_a_worker(),
+        "preview_url": reverse("intake-preview", kwargs={"token": stored.token}),
+    }
+
+
+@require_safe
+@role_required(UPLOADERS)
 def report_csv(request: HttpRequest, token: str) -> FileResponse:
     stored = _upload_or_404(request, token)
-    if stored.summary is None or not stored.report_csv.exists():
+    if stored.status != UploadStatus.DONE:
         raise Http404("this upload has not been run")
     stem = stored.filename.rsplit(".", 1)[0] or "import"
     return FileResponse(
-        stored.report_csv.open("rb"),
+        io.BytesIO(stored.report_csv.encode()),
         as_attachment=True,
         filename=f"{stem}-report.csv",
         content_type="text/csv",
     )
 
 
-def _upload_or_404(request: HttpRequest, token: str) -> Upload:
-    stored = find_upload(request.session, token)
+def _upload_or_404(request: HttpRequest, token: str) -> IntakeUpload:
+    stored = find_upload(signed_in_user(request), token)
     if stored is None:
-        raise Http404("no such upload in this session")
+        raise Http404("no such upload of yours")
     return stored
 
 

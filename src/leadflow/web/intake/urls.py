@@ -12,6 +12,7 @@ urlpatterns = [
     path("upload/<slug:token>/", upload.preview, name="intake-preview"),
     path("upload/<slug:token>/report/", upload.report, name="intake-report"),
     path("upload/<slug:token>/report.csv", upload.report_csv, name="intake-report-csv"),
+    path("upload/<slug:token>/status/", upload.run_status, name="intake-upload-status"),
     path("manual/", manual.manual_entry, name="intake-manual"),
     path("sources/", sources.source_list, name="intake-sources"),
     path("sources/<int:source_id>/", sources.source_detail, name="intake-source"),
