@@ -70,6 +70,7 @@ def test_admin_pages_render(
         f"/admin/crm/person/{lead.pk}/change/",
         "/admin/crm/avatar/",
         "/admin/crm/qualificationrecord/",
+        "/admin/crm/requalificationrun/",
         "/admin/crm/typechangerecord/",
         "/admin/crm/task/",
     ]:

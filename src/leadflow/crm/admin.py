@@ -45,6 +45,12 @@ class QualificationRecordAdmin(_ReadOnly):
     date_hierarchy = "at"
 
 
+@admin.register(m.RequalificationRun)
+class RequalificationRunAdmin(_ReadOnly):
+    list_display = ["at", "by", "considered", "changed", "kept_confirmed", "proposals_opened"]
+    date_hierarchy = "at"
+
+
 @admin.register(m.StageChange)
 class StageChangeAdmin(_ReadOnly):
     list_display = ["opportunity", "before", "after", "by", "at", "reason"]
