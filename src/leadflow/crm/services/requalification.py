@@ -106,6 +106,7 @@ def requalify_leads(
         if not dry_run:
             lock_out_intake()
         playbook = adapters.playbook()
+        applied = PlaybookChange.objects.order_by("-id").first()  # the edits it sees
         avatars: dict[str, int] = dict(Avatar.objects.values_list("name", "id"))
         total = Person.objects.filter(person_type=PersonType.LEAD).count()
         done = Requalification(written=not dry_run)
@@ -129,17 +130,19 @@ def requalify_leads(
                 proposals_opened=done.proposals_opened,
                 proposals_withdrawn=done.proposals_withdrawn,
                 moves=done.moves,
-                applied_change=PlaybookChange.objects.order_by("-at", "-id").first(),
+                applied_change=applied,
             )
     return done
 
 
 def unapplied_changes() -> int:
-    """Playbook edits made since leads were last re-judged (all of them if never)."""
-    last = RequalificationRun.objects.order_by("-at", "-id").first()
+    """Playbook edits made since leads were last re-judged (all of them if never). By
+    the last edit a run applied, not by clock: an edit saved while a run was under way
+    is one that run did not see."""
+    last = RequalificationRun.objects.order_by("-id").first()
     changes = PlaybookChange.objects.all()
-    if last is not None:
-        changes = changes.filter(at__gt=last.at)
+    if last is not None and last.applied_change_id is not None:
+        changes = changes.filter(id__gt=last.applied_change_id)
     return changes.count()
 
 
