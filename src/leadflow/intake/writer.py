@@ -295,6 +295,27 @@ def _companies(people: pl.DataFrame) -> dict[str, int]:
     return dict(zip(rows["normalized_name"].to_list(), ids.to_list(), strict=True))
 
 
+def insert_qualification_records(
+    judged: pl.DataFrame, *, kind: QualificationRecord.Kind, by_id: pl.Expr, at: pl.Expr
+) -> None:
+    """A history row per person of a frame of qualify_profiles' decisions (with their
+    person_id): the status, reason, sweet spot and explanation it was given."""
+    insert_new(
+        QualificationRecord,
+        judged.select(
+            "person_id",
+            kind=pl.lit(kind.value),
+            status=pl.col("status"),
+            unqualified_reason=pl.col("unqualified_reason"),
+            sweet_spot=pl.col("sweet_spot").fill_null(""),
+            details=pl.col("details"),
+            reason=pl.col("explanation"),
+            by_id=by_id,
+            at=at,
+        ),
+    )
+
+
 def _history(
     people: pl.DataFrame,
     proposals: pl.DataFrame,
@@ -353,19 +374,8 @@ def _history(
         ),
     )
     judged = people.filter(pl.col("judged").fill_null(False))
-    insert_new(
-        QualificationRecord,
-        judged.select(
-            "person_id",
-            kind=pl.lit(QualificationRecord.Kind.AUTOMATIC.value),
-            status=pl.col("status"),
-            unqualified_reason=pl.col("unqualified_reason"),
-            sweet_spot=pl.col("sweet_spot").fill_null(""),
-            details=pl.col("details"),
-            reason=pl.col("explanation"),
-            by_id=by_id,
-            at=pl.col("occurred_at"),
-        ),
+    insert_qualification_records(
+        judged, kind=QualificationRecord.Kind.AUTOMATIC, by_id=by_id, at=pl.col("occurred_at")
     )
     insert_new(
         ProposedDisqualification,

@@ -46,6 +46,7 @@ from leadflow.intake.classify import qualify_profiles
 from leadflow.intake.existing import decoded_json
 from leadflow.intake.locks import lock_out_intake
 from leadflow.intake.sql import insert_new, update_masked
+from leadflow.intake.writer import insert_qualification_records
 from leadflow.reports import facts
 
 CHUNK = 50_000  # leads read and judged at a time: bounds the explanations held in memory
@@ -280,7 +281,12 @@ def _judge(
         changed.select("person_id"), on="person_id", how="semi"
     )
     _write_people(changed, avatars)
-    _write_records(changed, at=at, by=by)
+    insert_qualification_records(
+        changed,
+        kind=QualificationRecord.Kind.REQUALIFIED,
+        by_id=pl.lit(by.pk if by else None, pl.Int64),
+        at=pl.lit(at).cast(pl.Datetime("us", "UTC")),
+    )
     opened, withdrawn = _settle_proposals(changed, proposals, at=at, by=by)
     _write_tasks(changed, at=at)
     facts.refresh(changed["person_id"].to_list())
@@ -319,23 +325,6 @@ def _write_people(changed: pl.DataFrame, avatars: dict[str, int]) -> None:
             **{f"set_{c}": pl.lit(True) for c in columns},
         ),
         columns,
-    )
-
-
-def _write_records(changed: pl.DataFrame, *, at: datetime, by: User | None) -> None:
-    insert_new(
-        QualificationRecord,
-        changed.select(
-            "person_id",
-            kind=pl.lit(QualificationRecord.Kind.REQUALIFIED.value),
-            status=pl.col("status"),
-            unqualified_reason=pl.col("unqualified_reason"),
-            sweet_spot=pl.col("sweet_spot").fill_null(""),
-            details=pl.col("details"),
-            reason=pl.col("explanation"),
-            by_id=pl.lit(by.pk if by else None, pl.Int64),
-            at=pl.lit(at).cast(pl.Datetime("us", "UTC")),
-        ),
     )
 
 
