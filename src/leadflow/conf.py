@@ -58,6 +58,13 @@ class LeadflowSettings(BaseSettings):
         description="the header a TLS-terminating proxy sets to 'https' (X-Forwarded-Proto); "
         "only when the proxy always sets or strips it, else a client could claim HTTPS",
     )
+    trusted_proxies: int = Field(
+        default=0,
+        ge=0,
+        description="how many reverse proxies stand in front and each append the address "
+        "they saw to X-Forwarded-For; the rate limits key on the address the outermost one "
+        "saw. 0: REMOTE_ADDR, since a client can write any X-Forwarded-For it likes",
+    )
     ssl_redirect: bool = Field(
         default=True, description="in production: redirect http:// to https://"
     )

@@ -179,6 +179,7 @@ if _conf.cache_url:
     }
 
 # The public intake doors' rate limits (web/intake/ratelimit.py).
+LEADFLOW_TRUSTED_PROXIES = _conf.trusted_proxies
 LEADFLOW_RATE_LIMITS = {
     "form": {
         "per_ip": _conf.form_limit_per_ip,

@@ -11,7 +11,15 @@ import polars as pl
 import pytest
 from django.db.models import Q
 
-from leadflow.crm.models import Activity, AvoidEntry, Campaign, ExportRecord, Person, Source
+from leadflow.crm.models import (
+    Activity,
+    AvoidEntry,
+    Campaign,
+    Company,
+    ExportRecord,
+    Person,
+    Source,
+)
 from leadflow.domain.channels import Channel, Exclusion
 from leadflow.domain.people import PersonType
 from leadflow.domain.qualification import QualificationStatus
@@ -189,3 +197,26 @@ def test_avoid_since_is_the_businesss_local_day(db: None, settings: Any) -> None
     )
     [explanation] = export_list(Channel.GENERAL_EMAIL).excluded["explanation"].to_list()
     assert explanation == "on the Avoid list since 2026-03-02 (asked to stop)"
+
+
+def test_a_formula_typed_into_a_web_form_reaches_the_list_file_as_text(
+    db: None, tmp_path: Path
+) -> None:
+    (someone,) = build([_someone()])
+    company = Company.objects.create(name="@SUM(1)", normalized_name="sum 1")
+    Person.objects.filter(pk=someone.pk).update(
+        first_name='=HYPERLINK("http://evil.example","x")', company=company
+    )
+    out = tmp_path / "list.csv"
+    export_channel_list(channel=Channel.DIRECT_MAIL, out=out)
+    row = pl.read_csv(out).row(0, named=True)
+    assert row["first_name"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert row["company"] == "'@SUM(1)"
+
+
+def test_a_phone_number_on_a_call_list_stays_dialable(db: None, tmp_path: Path) -> None:
+    (someone,) = build([_someone()])
+    Person.objects.filter(pk=someone.pk).update(phone="+1 (512) 555-0100")
+    out = tmp_path / "calls.csv"
+    export_channel_list(channel=Channel.TELEMARKETING, out=out)
+    assert pl.read_csv(out)["phone"].to_list() == ["+1 (512) 555-0100"]

@@ -204,6 +204,32 @@ def test_one_address_over_its_limit_does_not_use_up_the_sources_allowance(
     assert response.status_code == 200
 
 
+def test_behind_a_trusted_proxy_the_limit_counts_the_address_the_proxy_saw(
+    client: Client, site: Source, low_limits: None, settings: Settings
+) -> None:
+    settings.LEADFLOW_TRUSTED_PROXIES = 1
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for n in range(2):  # a bot writing a fresh X-Forwarded-For each time gains nothing
+        forwarded = f"203.0.113.{n}, 198.51.100.7"
+        data = {**DANA, "email": f"bot{n}@owensreyes.com"}
+        response = client.post(URL, data, HTTP_X_FORWARDED_FOR=forwarded, **proxy)
+        assert response.status_code == 200
+    forwarded = "203.0.113.9, 198.51.100.7"
+    assert client.post(URL, DANA, HTTP_X_FORWARDED_FOR=forwarded, **proxy).status_code == 429
+    # Another visitor through the same proxy has an allowance of their own.
+    other = client.post(URL, DANA, HTTP_X_FORWARDED_FOR="198.51.100.8", **proxy)
+    assert other.status_code == 200
+
+
+def test_without_a_trusted_proxy_x_forwarded_for_is_ignored(
+    client: Client, site: Source, low_limits: None
+) -> None:
+    for n in range(2):
+        data = {**DANA, "email": f"bot{n}@owensreyes.com"}
+        assert client.post(URL, data, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code == 200
+    assert client.post(URL, DANA, HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 429
+
+
 def test_posts_to_made_up_forms_count_against_the_address(
     client: Client, site: Source, low_limits: None
 ) -> None:

@@ -19,6 +19,7 @@ from leadflow.domain.errors import DomainError
 from leadflow.exports.candidates import Filters
 from leadflow.exports.engine import ExportResult, export_list
 from leadflow.exports.history import pack_ids
+from leadflow.spreadsheet import defuse_formulas
 
 
 class ExportFileError(DomainError):
@@ -41,7 +42,7 @@ def file_bytes(frame: pl.DataFrame, path: Path) -> bytes:
             )
         frame.write_excel(buffer, worksheet="list", autofit=frame.height <= 10_000)
     elif suffix == ".csv":
-        frame.write_csv(buffer)
+        defuse_formulas(frame).write_csv(buffer)
     else:
         raise ExportFileError(f"{path.name}: write a .csv or .xlsx file")
     return buffer.getvalue()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from typing import Any, TextIO
 import polars as pl
 
 from leadflow.intake.options import Outcome
+from leadflow.spreadsheet import write_csv
 
 JSON_ROW = ("row", "outcome", "detail", "person_id")
 
@@ -70,6 +70,4 @@ class IntakeReport:
         return out.getvalue()
 
     def _write_csv(self, handle: TextIO) -> None:
-        writer = csv.writer(handle)
-        writer.writerow(["row", "outcome", "detail"])
-        writer.writerows(self.rows.select("row", "outcome", "detail").iter_rows())
+        write_csv(handle, self.rows.select("row", "outcome", "detail"))

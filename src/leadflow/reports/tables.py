@@ -19,6 +19,7 @@ from leadflow.reports.funnel import FunnelReport
 from leadflow.reports.show_rate import ContractClose, SetterShowRate
 from leadflow.reports.sources import SourceRow
 from leadflow.reports.stages import StageTime
+from leadflow.spreadsheet import defuse_cell
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Table:
         out = io.StringIO()
         writer = csv.writer(out)
         writer.writerow(self.columns)
-        writer.writerows(self.rows)
+        writer.writerows([defuse_cell(v) for v in row] for row in self.rows)
         return out.getvalue()
 
     def records(self) -> list[dict[str, Any]]:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar, cast
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
@@ -44,6 +45,17 @@ def signed_in_user(request: HttpRequest) -> User | None:
 
 
 def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR only: X-Forwarded-For is whatever the client says unless a proxy we
-    trust sets it, and a rate limit keyed on it would let a bot pick a new key per post."""
-    return str(request.META.get("REMOTE_ADDR") or "unknown")
+    """The address the rate limits key on.
+
+    With no trusted proxy, REMOTE_ADDR: X-Forwarded-For is whatever the client writes,
+    and a limit keyed on it would let a bot pick a new key per post. Behind N proxies
+    (LEADFLOW_TRUSTED_PROXIES) each appends the address it saw, so the Nth entry from
+    the right is the one the outermost proxy saw; anything left of it is the client's
+    say. Fewer entries than proxies means the request bypassed them: REMOTE_ADDR."""
+    remote = str(request.META.get("REMOTE_ADDR") or "unknown")
+    proxies = int(settings.LEADFLOW_TRUSTED_PROXIES)
+    if proxies == 0:
+        return remote
+    forwarded = str(request.META.get("HTTP_X_FORWARDED_FOR", ""))
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    return hops[-proxies] if len(hops) >= proxies else remote

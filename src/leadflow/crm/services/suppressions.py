@@ -11,7 +11,6 @@ that email or phone is blocked.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,6 +39,7 @@ from leadflow.domain.pipeline import CLOSED_STAGES, LostDisposition
 from leadflow.intake.emails import read_emails
 from leadflow.intake.phones import read_phones
 from leadflow.intake.read import ROW, IntakeFileError, Table
+from leadflow.spreadsheet import write_csv
 
 _CHUNK = 5000
 EMAIL_HEADERS = ("email", "e-mail", "email address", "e-mail address", "mail")
@@ -83,9 +83,7 @@ class SuppressionReport:
 
     def write_csv(self, path: Path) -> None:
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["row", "outcome", "detail"])
-            writer.writerows(self.rows.select("row", "outcome", "detail").iter_rows())
+            write_csv(handle, self.rows.select("row", "outcome", "detail"))
 
 
 def import_suppressions(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +18,7 @@ from leadflow.intake.deals.validate import check_deals
 from leadflow.intake.deals.writer import write_plan
 from leadflow.intake.options import Mode
 from leadflow.intake.read import Table
+from leadflow.spreadsheet import write_csv
 
 
 @dataclass(frozen=True)
@@ -49,9 +49,7 @@ class DealReport:
     def write_csv(self, path: Path) -> None:
         """One line per input row: row, outcome, detail."""
         with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["row", "outcome", "detail"])
-            writer.writerows(self.rows.select("row", "outcome", "detail").iter_rows())
+            write_csv(handle, self.rows.select("row", "outcome", "detail"))
 
 
 def run_deal_import(

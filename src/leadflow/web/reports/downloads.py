@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 
 from leadflow.domain.funnel import FUNNEL
+from leadflow.spreadsheet import defuse_formulas
 
 
 def csv_response(text: str, name: str) -> HttpResponse:
@@ -55,4 +56,4 @@ def people_csv(facts: QuerySet[Any], pipeline: bool) -> str:
     frame = pl.DataFrame(list(rows), schema=schema, orient="row")
     ranks = {stage.rank: stage.value for stage in FUNNEL}
     furthest = pl.col("furthest").replace_strict(ranks, return_dtype=pl.String)
-    return frame.with_columns(furthest).write_csv()
+    return defuse_formulas(frame.with_columns(furthest)).write_csv()
