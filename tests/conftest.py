@@ -1,7 +1,35 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pytest_django.fixtures import Settings
+
+# Fixtures that reach the suite's database: a test using one is not the same on every
+# database, whatever its marker says.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_setup", "live_server", "client", "admin_client"}
+)
+
+
+# The pure domain core: no Django, no database (test_domain_is_pure proves it).
+DOMAIN_TESTS = Path(__file__).parent / "domain"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every domain test is `same_on_every_database`. Refuse that mark on a test that
+    uses the suite's database: CI's PostgreSQL pass would leave out a test it needs."""
+    for item in items:
+        if item.path.is_relative_to(DOMAIN_TESTS):
+            item.add_marker(pytest.mark.same_on_every_database)
+        if not item.get_closest_marker("same_on_every_database"):
+            continue
+        uses = DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if uses or item.get_closest_marker("django_db"):
+            raise pytest.UsageError(
+                f"{item.nodeid} is marked same_on_every_database but uses the database "
+                f"({', '.join(sorted(uses)) or 'django_db'})"
+            )
 
 
 @pytest.fixture(autouse=True)

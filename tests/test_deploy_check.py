@@ -18,6 +18,8 @@ from django.conf import settings
 import leadflow.settings
 from leadflow.conf import LeadflowSettings, get_settings
 
+pytestmark = pytest.mark.same_on_every_database
+
 SETTINGS_FILE = leadflow.settings.__file__
 KEY = secrets.token_urlsafe(50)
 PRODUCTION = {

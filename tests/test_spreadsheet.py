@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 
 import polars as pl
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from leadflow.spreadsheet import defuse_cell, defuse_formulas, write_csv
+
+pytestmark = pytest.mark.same_on_every_database
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example","click")',

@@ -24,11 +24,14 @@ def worker_command(
     """Run queued jobs (imports, exports, retraining, the nightly run) until stopped.
 
     Several workers may run at once, on one machine or many: each job is taken by one
-    (a row lock on PostgreSQL). SIGTERM lets the running job finish first."""
+    (a row lock on PostgreSQL). SIGTERM lets the running job finish first. Each worker
+    beats while it runs, and marks failed (to be retried) the jobs of a worker that
+    stopped without finishing them (leadflow.workers)."""
     _setup_django()
     from django.core.management import call_command
 
     from leadflow.jobs import jobs_wait_for_a_worker
+    from leadflow.workers import Heartbeat
 
     if not jobs_wait_for_a_worker():
         console.print(
@@ -36,7 +39,17 @@ def worker_command(
             "there is no queue to work. Set LEADFLOW_TASKS_BACKEND=database to queue them.[/]"
         )
         raise typer.Exit(1)
-    options: dict[str, object] = {"queue_name": queue, "interval": interval, "batch": batch}
+    heart = Heartbeat()
+    options: dict[str, object] = {
+        "queue_name": queue,
+        "interval": interval,
+        "batch": batch,
+        "worker_id": heart.worker_id,
+    }
     if max_tasks is not None:
         options["max_tasks"] = max_tasks
-    call_command("db_worker", **options)
+    heart.start()
+    try:
+        call_command("db_worker", **options)
+    finally:
+        heart.stop()

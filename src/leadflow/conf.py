@@ -83,6 +83,17 @@ class LeadflowSettings(BaseSettings):
         description="immediate: jobs run in the process that asks for them (one laptop); "
         "database: they wait in the database for `leadflow worker` (several processes)",
     )
+    worker_beat_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="how often each `leadflow worker` says it is alive",
+    )
+    worker_lost_after_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="a worker not heard from for this long is taken for stopped (killed, "
+        "or its machine lost): its running job is marked failed, to be retried",
+    )
     cache_url: str | None = Field(
         default=None,
         description="redis://host:6379/0 for a cache every process shares (the intake rate "

@@ -51,6 +51,8 @@ _TASK_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
 }
 TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_conf.tasks_backend]}}
+LEADFLOW_WORKER_BEAT_SECONDS = _conf.worker_beat_seconds
+LEADFLOW_WORKER_LOST_AFTER_SECONDS = _conf.worker_lost_after_seconds
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -14,6 +14,8 @@ import pytest
 
 from tests.acceptance.conftest import Run, leadflow, query, scalar, shared_data
 
+pytestmark = pytest.mark.same_on_every_database
+
 FOLDER = "olist-marketing-funnel"
 MQLS = "olist_marketing_qualified_leads_dataset.csv"
 DEALS = "olist_closed_deals_dataset.csv"

@@ -12,6 +12,8 @@ import pytest
 
 from tests.acceptance.conftest import Run, leadflow, query, scalar, shared_data
 
+pytestmark = pytest.mark.same_on_every_database
+
 
 @dataclass(frozen=True)
 class XEducation:

@@ -22,6 +22,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.same_on_every_database
+
 LEADFLOW = [sys.executable, "-m", "leadflow"]
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 MIGRATIONS = Path(__file__).parents[2] / "src" / "leadflow" / "crm" / "migrations"

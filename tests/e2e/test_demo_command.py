@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+pytestmark = pytest.mark.same_on_every_database
+
 # Each test here starts its own process with its own SQLite file: no Django test database.
 LEADFLOW = [sys.executable, "-m", "leadflow"]
 

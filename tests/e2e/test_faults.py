@@ -208,3 +208,112 @@ def test_an_import_killed_while_writing_leaves_nothing_and_runs_again_cleanly(
             url, "SELECT 1 FROM crm_person GROUP BY email_normalized HAVING count(*) > 1"
         )
         assert duplicates == []
+
+
+def _django(env: dict[str, str], home: Path, code: str) -> str:
+    """Run `code` in a process of its own with leadflow's settings; its output."""
+    import subprocess
+    import sys
+
+    setup = "import django; django.setup()\n"
+    done = subprocess.run(
+        [sys.executable, "-c", setup + code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "leadflow.settings"},
+        cwd=home,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout.strip()
+
+
+def _job(url: str, job_id: str) -> tuple[str, str]:
+    ((status, traceback),) = _query(
+        url, "SELECT status, traceback FROM django_tasks_database_dbtaskresult WHERE id = %s",
+        (job_id,),
+    )  # fmt: skip
+    return str(status), str(traceback)
+
+
+def _wait_for(what: str, ready: object, process: Process, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while not ready():  # type: ignore[operator]
+        assert process.process.poll() is None, process.output()
+        assert time.monotonic() < deadline, f"{what} never happened:\n{process.output()}"
+        time.sleep(0.05)
+
+
+def test_a_worker_killed_during_an_import_leaves_nothing_and_the_retry_runs_cleanly(
+    tmp_path: Path,
+) -> None:
+    """kill -9 a `leadflow worker` mid-import: nothing of the import is kept; the next
+    worker marks the job failed, saying its worker was lost; a retry imports every row
+    once."""
+    with postgres_database("leadflow_killed_worker") as url:
+        env = production_env(
+            url,
+            tmp_path / "data",
+            LEADFLOW_TASKS_BACKEND="database",
+            LEADFLOW_WORKER_BEAT_SECONDS="0.5",
+            LEADFLOW_WORKER_LOST_AFTER_SECONDS="3",
+        )
+        migrate = start(["migrate"], env, tmp_path, "migrate")
+        assert migrate.process.wait(timeout=180) == 0, migrate.output()
+        people = tmp_path / "people.csv"
+        _people_file(people, ROWS)
+        job_id = _django(
+            env,
+            tmp_path,
+            "from pathlib import Path\n"
+            "from django.contrib.auth.models import User\n"
+            "from leadflow.crm.models import IntakeUpload\n"
+            "from leadflow.intake.options import Mode\n"
+            "from leadflow.web.intake.store import new_upload, queue_run\n"
+            "user = User.objects.create_user('mia')\n"
+            f"data = Path({str(people)!r}).read_bytes()\n"
+            "upload = new_upload(user, data, filename='people.csv', campaign='spring',\n"
+            "    source='list', kind='responses', mode='skip-bad', sheet='')\n"
+            "queue_run(upload, mapping={}, mode=Mode.SKIP_BAD, save_mapping=False)\n"
+            "print(IntakeUpload.objects.get(pk=upload.pk).job_id)\n",
+        )
+        killed = start(["worker", "--interval", "0.1"], env, tmp_path, "killed-worker")
+        _wait_for("the import writing", lambda: _writing_people(url), killed, seconds=240)
+        killed.stop(signal.SIGKILL)
+        assert killed.process.returncode == -signal.SIGKILL
+        assert _query(url, "SELECT count(*) FROM crm_person")[0][0] == 0
+        assert _job(url, job_id)[0] == "RUNNING"  # nobody has said otherwise yet
+
+        worker = start(["worker", "--interval", "0.1"], env, tmp_path, "next-worker")
+        try:
+            _wait_for("the lost job failed", lambda: _job(url, job_id)[0] == "FAILED", worker)
+            reason = _job(url, job_id)[1]
+            assert "WorkerLost: the worker running this job" in reason
+            assert "retry the job" in reason
+            ((upload_status,),) = _query(url, "SELECT status FROM crm_intakeupload")
+            assert upload_status == "failed"
+
+            _django(
+                env,
+                tmp_path,
+                "from django_tasks_db.models import DBTaskResult\n"
+                f"failed = DBTaskResult.objects.get(pk={job_id!r})\n"
+                "asked = failed.args_kwargs\n"
+                "failed.task.enqueue(*asked['args'], **asked['kwargs'])\n",
+            )  # as the jobs page's retry does
+
+            def imported() -> bool:
+                rows = _query(url, "SELECT status FROM crm_intakeupload")
+                return rows == [("done",)]
+
+            _wait_for("the retried import", imported, worker, seconds=300)
+        finally:
+            worker.stop()
+        ((created, duplicated),) = _query(
+            url,
+            "SELECT count(*), count(*) - count(DISTINCT email_normalized) FROM crm_person",
+        )
+        assert int(str(created)) > ROWS * 0.95
+        assert duplicated == 0
+        ((summary,),) = _query(url, "SELECT summary FROM crm_intakeupload")
+        assert summary["counts"]["created"] == created  # type: ignore[index]

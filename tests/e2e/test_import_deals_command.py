@@ -7,7 +7,11 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.e2e.test_demo_command import LEADFLOW, _env
+
+pytestmark = pytest.mark.same_on_every_database
 
 
 def _write(path: Path, rows: list[list[str]]) -> Path:

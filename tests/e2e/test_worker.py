@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 
+pytestmark = pytest.mark.same_on_every_database
+
 PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
 
 LEADFLOW = [sys.executable, "-m", "leadflow"]

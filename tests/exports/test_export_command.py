@@ -6,8 +6,11 @@ import subprocess
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from tests.e2e.test_demo_command import LEADFLOW, _env
+
+pytestmark = pytest.mark.same_on_every_database
 
 
 def _export(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -4,12 +4,14 @@ file travels in the database too, and the report page follows the job until it i
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 from django_tasks_db.management.commands import db_worker as worker_command
 from django_tasks_db.models import DBTaskResult
 from pytest_django.fixtures import Settings
@@ -19,6 +21,7 @@ from leadflow.crm.services.playbook import seed_defaults
 from leadflow.domain.people import Role
 from leadflow.intake import upload_job
 from leadflow.intake.run import run_intake
+from leadflow.workers import Heartbeat, beat
 from tests.http.pages import text_of
 from tests.http.uploading import HEADER, confirm, counts_on, csv_file, member, person_row, upload
 
@@ -205,3 +208,31 @@ def test_a_job_retried_after_its_upload_ran_again_does_nothing(
     retried = DBTaskResult.objects.order_by("-enqueued_at").first()
     assert retried is not None
     assert "not waiting to run" in str(retried.return_value)
+
+
+def test_an_upload_whose_worker_was_killed_is_failed_by_the_next_and_runs_again_on_retry(
+    marketer: Client, settings: Settings, tmp_path: Path
+) -> None:
+    _, preview_url = upload(marketer, csv_file([person_row(1), person_row(2)]))
+    report_url = confirm(marketer, preview_url, {2: "email"})
+    job = DBTaskResult.objects.get()
+    # What a worker does on taking the job, before it is killed with SIGKILL mid-import.
+    job.claim("killed-worker")
+    IntakeUpload.objects.update(status="running", job_id=str(job.pk), started_at=timezone.now())
+    beat("killed-worker", now=timezone.now() - timedelta(minutes=10))
+    assert "Running since" in job_state(marketer, report_url)
+
+    next_worker = Heartbeat(every=3600, lost_after=timedelta(minutes=2))
+    next_worker.start()  # sweeps as it starts
+    next_worker.stop()
+
+    failed = DBTaskResult.objects.get()
+    assert failed.status == "FAILED"
+    stored = IntakeUpload.objects.get()
+    assert stored.status == "failed"
+    assert stored.reason.startswith("WorkerLost: the worker running this job (killed-worker")
+    assert "The import stopped on an error" in job_state(marketer, report_url)
+    failed.task.enqueue(*failed.args_kwargs["args"], **failed.args_kwargs["kwargs"])
+    work(settings, tmp_path)  # as the jobs page's retry would
+    assert Person.objects.count() == 2
+    assert counts_on(marketer.get(report_url).content.decode())["created"] == 2

@@ -27,6 +27,8 @@ from leadflow.reports.common import Cut, Window
 from leadflow.reports.funnel import FunnelReport, FunnelRow
 from leadflow.reports.show_rate import SetterShowRate
 
+pytestmark = pytest.mark.same_on_every_database
+
 S = FunnelStage
 
 

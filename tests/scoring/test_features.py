@@ -17,6 +17,8 @@ from leadflow.scoring.features import (
 )
 from tests.scoring.conftest import SMALL_SPEC
 
+pytestmark = pytest.mark.same_on_every_database
+
 X_COLUMNS = [
     "Prospect ID",
     "Lead Number",

@@ -19,6 +19,8 @@ from leadflow.scoring.model import LearnedScore
 from leadflow.scoring.reasons import Reason
 from tests.scoring.conftest import SMALL_SPEC, small_leads
 
+pytestmark = pytest.mark.same_on_every_database
+
 
 @pytest.fixture(scope="module")
 def leads() -> pl.DataFrame:

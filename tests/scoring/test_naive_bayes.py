@@ -10,6 +10,8 @@ import pytest
 from leadflow.scoring.features import LEAD_ID, WON, FeatureSpec, Field, FieldKind
 from leadflow.scoring.naive_bayes import NaiveBayesScorer
 
+pytestmark = pytest.mark.same_on_every_database
+
 SPEC = FeatureSpec("tiny", (Field("source", "lead source"), Field("size", "company size")))
 
 # 2 won, 4 lost.

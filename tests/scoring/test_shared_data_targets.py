@@ -18,6 +18,8 @@ from leadflow.scoring.datasets import (
 from leadflow.scoring.evaluation import Evaluation, evaluate
 from tests.acceptance.conftest import shared_data
 
+pytestmark = pytest.mark.same_on_every_database
+
 
 @pytest.fixture(scope="module")
 def x_education() -> Evaluation:

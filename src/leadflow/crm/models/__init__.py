@@ -21,7 +21,7 @@ from leadflow.crm.models.history import (
     TypeChangeRecord,
 )
 from leadflow.crm.models.inbox import DeliveryState, WebhookDelivery
-from leadflow.crm.models.jobs import JobProgress
+from leadflow.crm.models.jobs import JobProgress, WorkerBeat
 from leadflow.crm.models.marketing import Activity, Campaign, Source
 from leadflow.crm.models.people import AvoidEntry, Company, Person
 from leadflow.crm.models.pipeline import Appointment, Opportunity
@@ -77,4 +77,5 @@ __all__ = [
     "TypeChangeRecord",
     "UploadStatus",
     "WebhookDelivery",
+    "WorkerBeat",
 ]

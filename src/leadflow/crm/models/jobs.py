@@ -15,3 +15,17 @@ class JobProgress(models.Model):
 
     def __str__(self) -> str:
         return f"job {self.job_id}: {self.done}"
+
+
+class WorkerBeat(models.Model):
+    """A `leadflow worker` saying it is alive (leadflow.workers): a job left running by a
+    worker not heard from for a while is one a kill or a lost machine stopped."""
+
+    worker_id = models.CharField(max_length=64, unique=True)  # as django-tasks-db records it
+    host = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id}"
