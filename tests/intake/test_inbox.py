@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
-
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -14,6 +9,7 @@ from django.test import Client
 from leadflow.crm.models import AuditEntry, DeliveryState, Person, Source, WebhookDelivery
 from leadflow.crm.services.playbook import seed_defaults
 from leadflow.intake import inbox
+from tests.e2e.servers import signed_webhook
 
 
 @pytest.fixture
@@ -99,17 +95,10 @@ def test_a_webhook_call_is_logged_by_its_delivery_not_twice_in_the_audit_log(
     """The inbox is the webhook's audit record: which source, when, what was sent, what
     became of every row. The request-level audit entry every other write gets would be
     a second record of the same call."""
-    body = json.dumps({"first_name": "Gus", "email": "gus@gus.example"}).encode()
-    timestamp = str(int(time.time()))
-    mac = hmac.new(site.webhook_secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    record = {"first_name": "Gus", "email": "gus@gus.example"}
+    body, headers = signed_webhook(site.webhook_secret, record)
     answer = client.post(
-        "/intake/webhook/site",
-        body,
-        content_type="application/json",
-        headers={
-            "X-Leadflow-Timestamp": timestamp,
-            "X-Leadflow-Signature": f"sha256={mac.hexdigest()}",
-        },
+        "/intake/webhook/site", body, content_type="application/json", headers=headers
     )
     assert answer.status_code == 201
     delivery = WebhookDelivery.objects.get(token=answer.json()["delivery"])

@@ -8,10 +8,6 @@ database", as a read-only file or mount does)."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -20,6 +16,7 @@ from django.test import Client
 
 from leadflow.crm.models import Person, Source, WebhookDelivery
 from leadflow.crm.services.playbook import seed_defaults
+from tests.e2e.servers import signed_webhook
 
 SECRET = "s" * 32
 
@@ -35,17 +32,9 @@ def site(db: None) -> Source:
 
 
 def _post(client: Client, records: list[dict[str, str]]) -> tuple[int, dict[str, str], str]:
-    body = json.dumps(records).encode()
-    timestamp = str(int(time.time()))
-    mac = hmac.new(SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    body, headers = signed_webhook(SECRET, records)
     answer = client.post(
-        "/intake/webhook/site",
-        body,
-        content_type="application/json",
-        headers={
-            "X-Leadflow-Timestamp": timestamp,
-            "X-Leadflow-Signature": f"sha256={mac.hexdigest()}",
-        },
+        "/intake/webhook/site", body, content_type="application/json", headers=headers
     )
     return answer.status_code, answer.json(), answer.headers.get("Retry-After", "")
 
