@@ -142,6 +142,23 @@ def test_production_refuses_to_start_without_a_secret_key_or_host_names(tmp_path
     assert not (tmp_path / "data" / "secret_key").exists()  # never falls back to a file
 
 
+def test_a_command_with_a_setting_that_is_not_valid_says_which_and_exits_2(
+    tmp_path: Path,
+) -> None:
+    for bad, why in [
+        ({"LEADFLOW_TASKS_BACKEND": "celery"}, "LEADFLOW_TASKS_BACKEND: Input should be"),
+        ({"LEADFLOW_WORKER_LOST_AFTER_SECONDS": "5"}, "LOST_AFTER_SECONDS must be at least 3 x"),
+    ]:
+        done = run(tmp_path, bad, "-m", "leadflow", "worker")
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
+        assert why in " ".join(done.stdout.split())
+    production = run(tmp_path, {"LEADFLOW_PRODUCTION": "1"}, "-m", "leadflow", "worker")
+    assert production.returncode == 2
+    assert "Traceback" not in production.stdout + production.stderr
+    assert "LEADFLOW_SECRET_KEY is required" in " ".join(production.stdout.split())
+
+
 @pytest.mark.parametrize(
     ("values", "problem"),
     [

@@ -44,6 +44,12 @@ def test_settings_come_from_the_environment(
     assert conf.resolved_data_dir() == tmp_path.resolve()
 
 
+def test_a_worker_is_taken_for_lost_only_after_several_missed_beats(tmp_path: Path) -> None:
+    LeadflowSettings(data_dir=tmp_path, worker_beat_seconds=10, worker_lost_after_seconds=30)
+    with pytest.raises(ValueError, match="must be at least 3 x LEADFLOW_WORKER_BEAT_SECONDS"):
+        LeadflowSettings(data_dir=tmp_path, worker_beat_seconds=10, worker_lost_after_seconds=29)
+
+
 @pytest.mark.django_db
 def test_foreign_keys_are_enforced_by_the_database() -> None:
     if connection.vendor != "sqlite":

@@ -22,10 +22,26 @@ console = Console()
 
 
 def _setup_django() -> None:
+    """Django, configured from the environment; a setting that is not valid ends the
+    command with a sentence saying which and why (exit status 2), not a traceback."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "leadflow.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
+    from pydantic import ValidationError
 
-    django.setup()
+    try:
+        django.setup()
+    except ValidationError as error:
+        console.print("[red]A LEADFLOW_ setting is not valid:[/]", highlight=False)
+        for problem in error.errors():
+            named = "_".join(str(part) for part in problem["loc"]).upper()
+            where = f"LEADFLOW_{named}: " if named else ""
+            said = problem["msg"].removeprefix("Value error, ")
+            console.print(f"- {where}{said}", highlight=False, markup=False)
+        raise typer.Exit(2) from None
+    except ImproperlyConfigured as error:
+        console.print(str(error), highlight=False, markup=False, style="red")
+        raise typer.Exit(2) from None
 
 
 def _migrate() -> None:

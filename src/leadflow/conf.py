@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The database alias reports read from (settings.py): the primary's unless
@@ -24,6 +24,11 @@ REPORTS_DATABASE = "reports"
 # Django's own deploy check asks for as much (security.W009).
 MIN_SECRET_KEY_LENGTH = 50
 MIN_SECRET_KEY_CHARACTERS = 5
+
+
+# A worker whose beat is merely late must not be taken for lost: its job would be failed
+# while it still runs.
+BEATS_BEFORE_LOST = 3
 
 
 class LeadflowSettings(BaseSettings):
@@ -119,6 +124,18 @@ class LeadflowSettings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.resolved_data_dir() / 'leadflow.sqlite3'}"
+
+    @model_validator(mode="after")
+    def _lost_after_outlasts_beats(self) -> LeadflowSettings:
+        if self.worker_lost_after_seconds < BEATS_BEFORE_LOST * self.worker_beat_seconds:
+            raise ValueError(
+                "LEADFLOW_WORKER_LOST_AFTER_SECONDS must be at least "
+                f"{BEATS_BEFORE_LOST} x LEADFLOW_WORKER_BEAT_SECONDS "
+                f"({self.worker_lost_after_seconds:g} s < {BEATS_BEFORE_LOST} x "
+                f"{self.worker_beat_seconds:g} s), or a worker that is only slow to beat "
+                "would have its running job failed"
+            )
+        return self
 
     def production_problems(self) -> list[str]:
         """Why this configuration may not run in production (empty when it may)."""
