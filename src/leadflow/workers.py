@@ -28,16 +28,19 @@ from django.utils import timezone
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from leadflow.crm.models import IntakeUpload, UploadStatus, WorkerBeat
+from leadflow.crm.models import WorkerBeat
+from leadflow.intake import upload_job
 
 logger = logging.getLogger(__name__)
 
-LOST = "leadflow.workers.WorkerLost"
 _FORGET_AFTER = timedelta(days=1)
 
 
 class WorkerLost(Exception):
     """The worker running a job stopped without finishing it (named on failed jobs)."""
+
+
+LOST = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
 
 
 def new_worker_id() -> str:
@@ -98,10 +101,7 @@ def fail_lost_jobs(
             )
             if marked:
                 failed.append(str(job.pk))
-                IntakeUpload.objects.filter(
-                    job_id=str(job.pk),
-                    status__in=(UploadStatus.QUEUED.value, UploadStatus.RUNNING.value),
-                ).update(status=UploadStatus.FAILED.value, reason=reason, finished_at=now)
+                upload_job.job_lost(str(job.pk), reason, at=now)
         WorkerBeat.objects.filter(seen_at__lt=now - _FORGET_AFTER).delete()
     for job_id in failed:
         logger.warning("job %s: its worker stopped without finishing it; marked failed", job_id)

@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import secrets
 import signal
+import subprocess
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -169,6 +171,15 @@ def _writing_people(url: str) -> bool:
     )
 
 
+def _wait_for(what: str, ready: Callable[[], bool], process: Process, seconds: float = 120) -> None:
+    """Until `ready()`, so long as `process` runs and `seconds` have not passed."""
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert process.process.poll() is None, process.output()
+        assert time.monotonic() < deadline, f"{what} never happened:\n{process.output()}"
+        time.sleep(0.05)
+
+
 def test_an_import_killed_while_writing_leaves_nothing_and_runs_again_cleanly(
     tmp_path: Path,
 ) -> None:
@@ -180,11 +191,7 @@ def test_an_import_killed_while_writing_leaves_nothing_and_runs_again_cleanly(
         _people_file(people, ROWS)
         args = ["import", str(people), "--campaign", "spring", "--source", "list"]
         killed = start(args, env, tmp_path, "killed")
-        deadline = time.monotonic() + 240
-        while not _writing_people(url):
-            assert killed.process.poll() is None, "finished before it could be killed"
-            assert time.monotonic() < deadline, killed.output()
-            time.sleep(0.05)
+        _wait_for("the import writing", lambda: _writing_people(url), killed, seconds=240)
         killed.stop(signal.SIGKILL)
         assert killed.process.returncode == -signal.SIGKILL
 
@@ -212,9 +219,6 @@ def test_an_import_killed_while_writing_leaves_nothing_and_runs_again_cleanly(
 
 def _django(env: dict[str, str], home: Path, code: str) -> str:
     """Run `code` in a process of its own with leadflow's settings; its output."""
-    import subprocess
-    import sys
-
     setup = "import django; django.setup()\n"
     done = subprocess.run(
         [sys.executable, "-c", setup + code],
@@ -234,14 +238,6 @@ def _job(url: str, job_id: str) -> tuple[str, str]:
         (job_id,),
     )  # fmt: skip
     return str(status), str(traceback)
-
-
-def _wait_for(what: str, ready: object, process: Process, seconds: float = 120) -> None:
-    deadline = time.monotonic() + seconds
-    while not ready():  # type: ignore[operator]
-        assert process.process.poll() is None, process.output()
-        assert time.monotonic() < deadline, f"{what} never happened:\n{process.output()}"
-        time.sleep(0.05)
 
 
 def test_a_worker_killed_during_an_import_leaves_nothing_and_the_retry_runs_cleanly(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -168,6 +169,14 @@ def _refused(upload: IntakeUpload, reason: str, *, mapping: dict[str, str], mode
         mapping=mapping,
         mode=mode.value,
         finished_at=timezone.now(),
+    )
+
+
+def job_lost(job_id: str, reason: str, *, at: datetime) -> None:
+    """Its worker stopped without a word (leadflow.workers): the run it held is over and
+    wrote nothing, so the upload may run again."""
+    IntakeUpload.objects.filter(job_id=job_id, status__in=PENDING).update(
+        status=UploadStatus.FAILED.value, reason=reason[:_REASON_CHARS], finished_at=at
     )
 
 
